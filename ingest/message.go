@@ -1,0 +1,36 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Message is an envelope exactly as a transport received it, before any parsing. Transports
+// (MQTT subscriptions, HTTP endpoints) produce Messages; the pipeline parses, counts and keeps
+// them, so every outcome is decided in one place.
+type Message struct {
+	Source      string    // configured source name
+	Topic       string    // MQTT topic, or the HTTP path with its query
+	ContentType string    // HTTP Content-Type; empty for MQTT
+	Event       string    // event type when the transport says it (?event=up); else from Topic
+	Dialect     Dialect   // fixed by the source's configuration; DialectUnknown to detect
+	Body        []byte    // owned by the Message: the transport must not reuse it
+	ArrivedAt   time.Time // when Vindel received it
+}
+
+// Sink accepts Messages. Handle returns once the Message is queued; it returns ErrBusy when
+// the queue stays full past the context's deadline, so a transport can refuse (HTTP 503) or
+// hold back its acknowledgement (MQTT QoS 1) instead of losing the message.
+type Sink interface {
+	Handle(ctx context.Context, m Message) error
+}
+
+// SinkFunc adapts a function to the Sink interface.
+type SinkFunc func(ctx context.Context, m Message) error
+
+// Handle calls f(ctx, m).
+func (f SinkFunc) Handle(ctx context.Context, m Message) error { return f(ctx, m) }
+
+// ErrBusy is returned by a Sink that cannot take a Message now.
+var ErrBusy = errors.New("ingest queue full")
