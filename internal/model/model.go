@@ -117,7 +117,7 @@ type Unit struct {
 	Name       string `json:"name" yaml:"name"`
 	Symbol     string `json:"symbol" yaml:"symbol"`
 	Definition string `json:"definition" yaml:"definition"` // a UCUM URI
-	UCUM       string `json:"-" yaml:"ucum"`                // UCUM code, e.g. "Cel"
+	UCUM       string `json:"ucum,omitempty" yaml:"ucum"`   // UCUM code, e.g. "Cel"
 }
 
 // ObservedProperty is the phenomenon a Datastream observes, e.g. air temperature.

@@ -1,0 +1,35 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	firmwareprofiles "github.com/vindel-hub/vindel/firmware-profiles"
+	"github.com/vindel-hub/vindel/internal/codec/builtin"
+	"github.com/vindel-hub/vindel/internal/profile"
+)
+
+// profilesCmd lists the built-in firmware profiles, the names `vindel device add -profile`
+// takes.
+func profilesCmd(args []string, stdout io.Writer) error {
+	if len(args) > 0 {
+		return fmt.Errorf("profiles takes no arguments")
+	}
+	set, err := profile.Load(firmwareprofiles.FS, builtin.Decoders())
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "PROFILE\tFIRMWARE\tDECODER\tPROPERTIES")
+	for _, p := range set.All() {
+		var props []string
+		for _, f := range p.Fields {
+			props = append(props, f.Property)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", p.ID(), strings.Join(p.Firmware, ","), p.DecoderName,
+			strings.Join(props, ", "))
+	}
+	return tw.Flush()
+}

@@ -1,0 +1,44 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+
+	"github.com/vindel-hub/vindel/internal/replay"
+)
+
+// replayCmd publishes recorded uplinks (JSON Lines of {"topic", "payload"}) to a broker.
+func replayCmd(ctx context.Context, args []string, stderr io.Writer) error {
+	fl := flag.NewFlagSet("replay", flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	var opt replay.Options
+	fl.StringVar(&opt.Broker, "broker", "tcp://127.0.0.1:1883", "MQTT broker URL")
+	fl.Float64Var(&opt.Rate, "rate", 1, "messages per second")
+	fl.BoolVar(&opt.Loop, "loop", false, "start again at the end, until interrupted")
+	fl.BoolVar(&opt.Shift, "shift", true, "rewrite timestamps to now (and advance FCnt per loop)")
+	qos := fl.Int("qos", 1, "MQTT QoS")
+	fl.StringVar(&opt.ClientID, "client-id", "vindel-replay", "MQTT client id")
+	if err := fl.Parse(args); err != nil {
+		return err
+	}
+	if fl.NArg() == 0 {
+		return fmt.Errorf("replay: name one or more recording files (JSON Lines)")
+	}
+	opt.QoS = byte(*qos)
+
+	recs, err := replay.Load(fl.Args()...)
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+	sent, err := replay.Run(ctx, recs, opt, log)
+	log.Info("replay finished", "sent", sent)
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
+}

@@ -1,0 +1,97 @@
+package devices
+
+import (
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func newAPIServer(t *testing.T, adminKey string) *httptest.Server {
+	t.Helper()
+	r := openRegistry(t, filepath.Join(t.TempDir(), "r.db"))
+	mux := http.NewServeMux()
+	NewAPI(r, APIOptions{AdminKey: adminKey, HasProfile: func(id, fw string) bool {
+		return id == "elsys/ers-co2"
+	}}, slog.New(slog.DiscardHandler)).Register(mux)
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func call(t *testing.T, srv *httptest.Server, method, path, key, body string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func TestAPI(t *testing.T) {
+	srv := newAPIServer(t, "k")
+	dev := `{"devEui":"a1b2c3d4e5f60708","name":"Room 101","profile":"elsys/ers-co2","public":false}`
+	steps := []struct {
+		name, method, path, key, body string
+		status                        int
+		want                          string // a fragment of the body
+	}{
+		{"create without key", "POST", "/api/v1/devices", "", dev, 401, "admin API key"},
+		{"create with wrong key", "POST", "/api/v1/devices", "nope", dev, 401, ""},
+		{"create", "POST", "/api/v1/devices", "k", dev, 201, `"devEui": "a1b2c3d4e5f60708"`},
+		{"create again", "POST", "/api/v1/devices", "k", dev, 409, "already registered"},
+		{"unknown profile", "POST", "/api/v1/devices", "k",
+			`{"devEui":"a1b2c3d4e5f60709","profile":"acme/none"}`, 400, "no firmware profile"},
+		{"unknown field", "POST", "/api/v1/devices", "k",
+			`{"devEui":"a1b2c3d4e5f60709","profile":"elsys/ers-co2","colour":"red"}`, 400, "colour"},
+		{"bad DevEUI", "POST", "/api/v1/devices", "k", `{"devEui":"xyz","profile":"elsys/ers-co2"}`,
+			400, "devEui"},
+		{"private hidden from the public", "GET", "/api/v1/devices/a1b2c3d4e5f60708", "", "", 404, ""},
+		{"private listed for the admin", "GET", "/api/v1/devices", "k", "", 200, "Room 101"},
+		{"private not listed publicly", "GET", "/api/v1/devices", "", "", 200, `"devices": []`},
+		{"patch to public", "PATCH", "/api/v1/devices/A1B2C3D4E5F60708", "k", `{"public":true}`, 200,
+			`"public": true`},
+		{"public now", "GET", "/api/v1/devices/a1b2c3d4e5f60708", "", "", 200, "Room 101"},
+		{"replace", "PUT", "/api/v1/devices/a1b2c3d4e5f60708", "k",
+			`{"name":"Room 102","profile":"elsys/ers-co2","public":true}`, 200, "Room 102"},
+		{"delete", "DELETE", "/api/v1/devices/a1b2c3d4e5f60708", "k", "", 204, ""},
+		{"gone", "GET", "/api/v1/devices/a1b2c3d4e5f60708", "k", "", 404, "not found"},
+	}
+	for _, s := range steps {
+		t.Run(s.name, func(t *testing.T) {
+			status, body := call(t, srv, s.method, s.path, s.key, s.body)
+			if status != s.status || !strings.Contains(body, s.want) {
+				t.Fatalf("%s %s = %d %s, want %d containing %q", s.method, s.path, status, body,
+					s.status, s.want)
+			}
+			if status >= 400 {
+				var e struct{ Error string }
+				if json.Unmarshal([]byte(body), &e) != nil || e.Error == "" {
+					t.Errorf("error body %q has no error message", body)
+				}
+			}
+		})
+	}
+}
+
+func TestAPIWritesOffWithoutKey(t *testing.T) {
+	srv := newAPIServer(t, "")
+	status, body := call(t, srv, "POST", "/api/v1/devices", "anything",
+		`{"devEui":"a1b2c3d4e5f60708","profile":"elsys/ers-co2"}`)
+	if status != 403 || !strings.Contains(body, "admin_key") {
+		t.Fatalf("= %d %s, want 403 naming admin_key", status, body)
+	}
+}

@@ -1,0 +1,73 @@
+// Package envelope turns a received ingest.Message into an ingest.Uplink: it finds the
+// dialect of the envelope (specs/ingest-formats.md §1.3) unless the source fixed it, and
+// hands the body to the parser of that dialect in ingest/chirpstack or ingest/tts.
+package envelope
+
+import (
+	"fmt"
+
+	"github.com/vindel-hub/vindel/ingest"
+	"github.com/vindel-hub/vindel/ingest/chirpstack"
+	"github.com/vindel-hub/vindel/ingest/tts"
+)
+
+// Parse detects the dialect of m unless m.Dialect is set, and parses it. The Uplink gets
+// Source from m and the dialect used. A known non-uplink event (from m.Event, the ?event=
+// query or the topic suffix) is refused before parsing. Every error wraps exactly one of
+// ingest.ErrMalformed, ErrNoDevEUI, ErrOversized, ErrNotUplink and ErrBadPayload.
+func Parse(m ingest.Message) (ingest.Uplink, error) {
+	if firstNonSpace(m.Body) < 0 {
+		return ingest.Uplink{}, fmt.Errorf("%w: empty body", ingest.ErrMalformed)
+	}
+	ev := eventName(&m)
+	kind := classifyEvent(ev)
+	if kind == eventOther {
+		return ingest.Uplink{}, fmt.Errorf("event %q: %w", ev, ingest.ErrNotUplink)
+	}
+	d := m.Dialect
+	if d == ingest.DialectUnknown {
+		d = Detect(m.ContentType, m.Body)
+	}
+
+	u, err := parseDialect(d, m.Body, kind)
+	if err != nil {
+		return ingest.Uplink{}, err
+	}
+	u.Source = m.Source
+	u.Dialect = d
+	return u, nil
+}
+
+func parseDialect(d ingest.Dialect, body []byte, kind eventKind) (ingest.Uplink, error) {
+	switch d {
+	case ingest.DialectChirpStackV3:
+		return chirpstack.ParseV3JSONv3(body)
+	case ingest.DialectChirpStackV3J:
+		return chirpstack.ParseV3JSON(body)
+	case ingest.DialectChirpStackV4:
+		return chirpstack.ParseV4JSON(body)
+	case ingest.DialectTTS:
+		return tts.ParseUplink(body)
+	case ingest.DialectChirpStackV3P:
+		return parseProtobuf(body, kind)
+	case ingest.DialectSenML:
+		return ingest.Uplink{}, fmt.Errorf("%w: SenML is a payload, not an envelope",
+			ingest.ErrMalformed)
+	}
+	return ingest.Uplink{}, fmt.Errorf("%w: no known dialect (%q)", ingest.ErrMalformed, d)
+}
+
+// parseProtobuf parses a v3 protobuf event. The bytes do not say which event they are
+// (§1.2), so only a Message whose event is known to be "up" gives an Uplink; others are
+// still parsed, so that garbage counts as malformed rather than as a skipped event.
+func parseProtobuf(body []byte, kind eventKind) (ingest.Uplink, error) {
+	u, err := chirpstack.ParseV3Protobuf(body)
+	if err != nil {
+		return ingest.Uplink{}, err
+	}
+	if kind != eventUplink {
+		return ingest.Uplink{}, fmt.Errorf("protobuf event of unknown type: %w",
+			ingest.ErrNotUplink)
+	}
+	return u, nil
+}

@@ -1,0 +1,135 @@
+// Package hub assembles a running Vindel from its configuration: broker, sources, pipeline,
+// registry, store, stream and the HTTP outputs, and shuts them down in order.
+package hub
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/vindel-hub/vindel/devices"
+	firmwareprofiles "github.com/vindel-hub/vindel/firmware-profiles"
+	"github.com/vindel-hub/vindel/ingest"
+	"github.com/vindel-hub/vindel/ingest/broker"
+	"github.com/vindel-hub/vindel/ingest/mqttsub"
+	"github.com/vindel-hub/vindel/internal/codec/builtin"
+	"github.com/vindel-hub/vindel/internal/config"
+	"github.com/vindel-hub/vindel/internal/metrics"
+	"github.com/vindel-hub/vindel/internal/pipeline"
+	"github.com/vindel-hub/vindel/internal/profile"
+	"github.com/vindel-hub/vindel/internal/store/pebblestore"
+	"github.com/vindel-hub/vindel/stream"
+)
+
+// Hub is one running Vindel.
+type Hub struct {
+	cfg      config.Config
+	log      *slog.Logger
+	metrics  *metrics.Metrics
+	profiles *profile.Set
+	registry *devices.Registry
+	store    *pebblestore.Store
+	broker   *broker.Broker // nil when the embedded broker is off
+	stream   *stream.Hub
+	pipeline *pipeline.Pipeline
+	sources  []*mqttsub.Source
+	listener net.Listener
+	server   *http.Server
+}
+
+// New builds every part of the hub from cfg, opening its files and listeners. Nothing runs
+// until Run. On error, whatever was opened is closed again.
+func New(ctx context.Context, cfg config.Config, log *slog.Logger) (h *Hub, err error) {
+	h = &Hub{cfg: cfg, log: log, metrics: metrics.New()}
+	defer func() {
+		if err != nil {
+			h.close()
+		}
+	}()
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return nil, fmt.Errorf("hub: data dir: %w", err)
+	}
+	if h.profiles, err = loadProfiles(cfg.ProfilesDir); err != nil {
+		return nil, err
+	}
+	if h.registry, err = devices.Open(ctx, h.path("registry.db"), log.With("component", "devices")); err != nil {
+		return nil, err
+	}
+	if h.store, err = pebblestore.Open(h.path("series"), pebblestore.Options{},
+		log.With("component", "store")); err != nil {
+		return nil, err
+	}
+	if cfg.Broker.Enabled {
+		h.broker, err = broker.Start(broker.Config{MQTTAddr: cfg.Broker.Addr, DataDir: h.path("broker")},
+			log.With("component", "broker"))
+		if err != nil {
+			return nil, err
+		}
+	}
+	h.stream = stream.New(h.registry, h.store, h.metrics, log.With("component", "stream"),
+		stream.Options{Buffer: cfg.Stream.Buffer, ClientQueue: cfg.Stream.ClientQueue})
+
+	h.pipeline, err = pipeline.New(ctx, pipeline.Deps{
+		Registry: h.registry, Profiles: h.profiles, Store: h.store, Archive: h.store,
+		Stream: h.stream, Metrics: h.metrics, Log: log.With("component", "pipeline"),
+	}, pipeline.Options{Workers: cfg.Pipeline.Workers, Queue: cfg.Pipeline.Queue,
+		DedupWindow: cfg.Pipeline.DedupWindow})
+	if err != nil {
+		return nil, err
+	}
+	if err := h.buildSources(); err != nil {
+		return nil, err
+	}
+	if h.listener, err = net.Listen("tcp", cfg.HTTP.Addr); err != nil {
+		return nil, fmt.Errorf("hub: http: %w", err)
+	}
+	h.server = &http.Server{Handler: h.routes(), ReadHeaderTimeout: 10 * time.Second}
+	return h, nil
+}
+
+func (h *Hub) path(name string) string { return filepath.Join(h.cfg.DataDir, name) }
+
+// loadProfiles reads the profiles from dir, or the ones built in when dir is empty.
+func loadProfiles(dir string) (*profile.Set, error) {
+	var fsys fs.FS = firmwareprofiles.FS
+	if dir != "" {
+		fsys = os.DirFS(dir)
+	}
+	return profile.Load(fsys, builtin.Decoders())
+}
+
+// buildSources creates the configured MQTT subscriptions; with none configured and the
+// embedded broker on, one subscription to the embedded broker with the default topics.
+func (h *Hub) buildSources() error {
+	srcs := h.cfg.MQTT
+	if len(srcs) == 0 && h.broker != nil {
+		srcs = []config.MQTTSource{{Name: "embedded", Broker: h.broker.MQTTURL()}}
+	}
+	for _, c := range srcs {
+		s, err := mqttsub.New(mqttsub.Config{
+			Name: c.Name, Broker: c.Broker, ClientID: c.ClientID, Username: c.Username,
+			Password: c.Password, Topics: c.Topics, QoS: byte(max(c.QoS, 1)),
+			Dialect: ingest.Dialect(c.Dialect), SharedGroup: c.SharedGroup,
+		}, h.pipeline, h.metrics, h.log.With("component", "mqtt", "source", c.Name))
+		if err != nil {
+			return fmt.Errorf("hub: mqtt source %q: %w", c.Name, err)
+		}
+		h.sources = append(h.sources, s)
+	}
+	return nil
+}
+
+// Addr is the address the HTTP server listens on.
+func (h *Hub) Addr() string { return h.listener.Addr().String() }
+
+// Registry is the hub's device registry.
+func (h *Hub) Registry() *devices.Registry { return h.registry }
+
+// Profiles is the loaded set of firmware profiles.
+func (h *Hub) Profiles() *profile.Set { return h.profiles }

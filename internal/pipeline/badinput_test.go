@@ -1,0 +1,178 @@
+package pipeline
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/vindel-hub/vindel/internal/model"
+	"github.com/vindel-hub/vindel/internal/store"
+)
+
+const (
+	elsysEUI    = "a1b2c3d4e5f60708" // the sample's device: an Elsys ERS CO2
+	draginoEUI  = "a1b2c3d4e5f60713"
+	strangerEUI = "ffffffffffffffff"
+)
+
+// TestBadInput feeds every kind of bad input the issue lists, one after another, and checks
+// that each is counted under its outcome, kept raw where the DevEUI is known, logged at Warn
+// and that the hub goes on to decode the next good message.
+func TestBadInput(t *testing.T) {
+	e := newEnv(t)
+	defer e.stop()
+	e.register(t, elsysEUI, "elsys/ers-co2")
+	e.register(t, draginoEUI, "dragino/lht65")
+
+	huge := strings.Repeat("A", 90<<10) // base64 of about 67 KiB: over the 64 KiB limit
+	tests := []struct {
+		name    string
+		body    []byte
+		outcome store.Outcome
+		devEUI  string // where the raw uplink must be kept; empty: only counted
+	}{
+		{"not JSON", []byte("\x00\x01 definitely not json"), store.OutcomeMalformed, ""},
+		{"JSON of no known dialect", []byte(`{"hello":"world","n":1}`), store.OutcomeMalformed, ""},
+		{"broken base64", v3Uplink(t, func(m map[string]any) { m["data"] = "%%%not base64" }),
+			store.OutcomeMalformed, elsysEUI},
+		{"no DevEUI", v3Uplink(t, func(m map[string]any) { delete(m, "devEUI") }),
+			store.OutcomeMalformed, ""},
+		{"oversized payload", v3Uplink(t, func(m map[string]any) { m["data"] = huge }),
+			store.OutcomeMalformed, elsysEUI},
+		{"unknown DevEUI", v3Uplink(t, func(m map[string]any) { m["devEUI"] = strangerEUI }),
+			store.OutcomeUnknownDevice, strangerEUI},
+		{"payload the decoder rejects", v3Uplink(t, func(m map[string]any) {
+			m["data"] = hexPayload("0100") // an Elsys temperature record cut short
+			m["fCnt"] = 4712
+		}), store.OutcomeDecodeError, elsysEUI},
+		{"FPort the profile does not know", v3Uplink(t, func(m map[string]any) {
+			m["devEUI"] = draginoEUI
+			m["fPort"] = 42
+			m["data"] = hexPayload("cbf60b0d0376010add7fff")
+		}), store.OutcomeDecodeError, draginoEUI},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := counter(e, "test", tt.outcome)
+			e.send(t, "test", tt.body)
+			waitFor(t, string(tt.outcome)+" counted", func() bool {
+				return counter(e, "test", tt.outcome) == before+1
+			})
+			if tt.devEUI == "" {
+				return
+			}
+			raws, err := e.st.Raw(context.Background(), tt.devEUI, 0, 100)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(raws) == 0 || raws[len(raws)-1].Outcome != tt.outcome ||
+				string(raws[len(raws)-1].Envelope) != string(tt.body) {
+				t.Fatalf("raw uplink of %s not kept with outcome %s: %+v", tt.devEUI, tt.outcome, raws)
+			}
+			if raws[len(raws)-1].Detail == "" {
+				t.Error("raw uplink kept without the reason")
+			}
+		})
+	}
+
+	// The hub keeps serving: the good sample decodes into the five values the vendor documents.
+	e.send(t, "test", v3Uplink(t, nil))
+	waitFor(t, "decoded", func() bool { return counter(e, "test", store.OutcomeDecoded) == 1 })
+	waitFor(t, "published", func() bool { return len(e.pub.published()) == 5 })
+	if n := len(e.pub.published()); n != 5 {
+		t.Fatalf("published %d observations, want 5", n)
+	}
+	if !strings.Contains(e.logs.String(), "level=WARN") {
+		t.Error("no bad input was logged at Warn")
+	}
+}
+
+// TestWarnRateLimited checks that one device sending bad payloads over and over is logged a
+// few times only, while every message is still counted and kept.
+func TestWarnRateLimited(t *testing.T) {
+	e := newEnv(t)
+	defer e.stop()
+	e.register(t, elsysEUI, "elsys/ers-co2")
+	const n = 50
+	for i := range n {
+		e.send(t, "test", v3Uplink(t, func(m map[string]any) {
+			m["data"] = hexPayload("0100")
+			m["fCnt"] = 5000 + i
+		}))
+	}
+	waitFor(t, "all counted", func() bool { return counter(e, "test", store.OutcomeDecodeError) == n })
+	warns := strings.Count(e.logs.String(), "level=WARN")
+	if warns == 0 || warns > 5 {
+		t.Errorf("%d warnings for %d bad uplinks of one device, want between 1 and 5", warns, n)
+	}
+	raws, err := e.st.Raw(context.Background(), elsysEUI, 0, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(raws) != n {
+		t.Errorf("kept %d raw uplinks, want %d", len(raws), n)
+	}
+}
+
+// TestDuplicateStoredOnce sends the same uplink as a second gateway or a redelivery would.
+func TestDuplicateStoredOnce(t *testing.T) {
+	e := newEnv(t)
+	defer e.stop()
+	e.register(t, elsysEUI, "elsys/ers-co2")
+	body := v3Uplink(t, nil)
+	e.send(t, "mqtt", body)
+	e.send(t, "http", v3Uplink(t, func(m map[string]any) {
+		m["rxInfo"] = []any{map[string]any{"gatewayID": "0011223344556699", "rssi": -110}}
+	}))
+	// The two may be decoded in either order; exactly one of them is the duplicate.
+	waitFor(t, "duplicate counted", func() bool {
+		return counter(e, "http", store.OutcomeDuplicate)+counter(e, "mqtt", store.OutcomeDuplicate) == 1
+	})
+	if err := e.st.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	n, err := e.st.Count(context.Background(), 0, zeroTime, zeroTime)
+	if err != nil || n != 5 {
+		t.Fatalf("stored %d observations (err %v), want the 5 of one uplink", n, err)
+	}
+}
+
+// TestObservations checks the mapping of one decoded uplink: Datastreams created on first sight
+// with the profile's units, ids increasing, phenomenonTime the network server's reception time.
+func TestObservations(t *testing.T) {
+	e := newEnv(t)
+	defer e.stop()
+	dev := e.register(t, elsysEUI, "elsys/ers-co2")
+	e.send(t, "test", v3Uplink(t, nil))
+	waitFor(t, "published", func() bool { return len(e.pub.published()) == 5 })
+
+	snap := e.reg.All()
+	want := map[string]struct {
+		v    float64
+		unit string
+	}{
+		"air_temperature": {22.6, "Cel"}, "relative_humidity": {41, "%"}, "illuminance": {39, "lx"},
+		"motion_count": {6, "{count}"}, "co2": {776, "[ppm]"},
+	}
+	var last uint64
+	for _, o := range e.pub.published() {
+		ds, ok := snap.Datastream(o.DatastreamID)
+		if !ok || ds.ThingID != dev.ID {
+			t.Fatalf("observation %d: datastream %d not registered for the device", o.ID, o.DatastreamID)
+		}
+		w, ok := want[ds.Property]
+		if !ok || o.Result != model.Number(w.v) || ds.Unit.UCUM != w.unit {
+			t.Errorf("%s = %v %s, want %v %s", ds.Property, o.Result, ds.Unit.UCUM, w.v, w.unit)
+		}
+		if o.ID <= last {
+			t.Errorf("ids not increasing: %d after %d", o.ID, last)
+		}
+		last = o.ID
+		if got := o.PhenomenonTime.Format("2006-01-02T15:04:05.000000Z"); got != "2024-03-14T08:15:02.123456Z" {
+			t.Errorf("phenomenonTime %s, want the gateway's reception time", got)
+		}
+	}
+	if len(snap.DatastreamsOf(dev.ID)) != 5 {
+		t.Errorf("%d datastreams, want 5", len(snap.DatastreamsOf(dev.ID)))
+	}
+}

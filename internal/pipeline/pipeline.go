@@ -1,0 +1,156 @@
+// Package pipeline is the hub's data path from a received Message to stored and published
+// Observations: parse the envelope, drop duplicates, find the device and its firmware profile,
+// decode, map decoded fields to Datastreams, assign stream offsets, store, publish. Every
+// message gets exactly one outcome, counted and kept with the raw envelope.
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/vindel-hub/vindel/devices"
+	"github.com/vindel-hub/vindel/ingest"
+	"github.com/vindel-hub/vindel/internal/metrics"
+	"github.com/vindel-hub/vindel/internal/model"
+	"github.com/vindel-hub/vindel/internal/profile"
+	"github.com/vindel-hub/vindel/internal/store"
+)
+
+// Publisher takes newly stored Observations for live fan-out. Publish must not block.
+type Publisher interface {
+	Publish(obs []model.Observation)
+}
+
+// Options tunes the pipeline.
+type Options struct {
+	Workers     int           // parallel parse-and-decode workers; default GOMAXPROCS
+	Queue       int           // Messages waiting for a worker; default 8192
+	DedupWindow time.Duration // how long an uplink is remembered to drop its duplicates; 1h
+}
+
+// Deps are the parts the pipeline connects.
+type Deps struct {
+	Registry *devices.Registry
+	Profiles *profile.Set
+	Store    store.Store
+	Archive  store.Archive
+	Stream   Publisher
+	Metrics  *metrics.Metrics
+	Log      *slog.Logger
+}
+
+// ErrClosed is returned by Handle once the pipeline is shutting down.
+var ErrClosed = errors.New("pipeline closed")
+
+// Pipeline is an ingest.Sink that runs the data path. Build it with New, then Run it.
+type Pipeline struct {
+	d     Deps
+	opt   Options
+	dedup *window
+	warn  *warner
+
+	queue   chan ingest.Message
+	results chan result
+	mu      sync.RWMutex // guards closed against sends on a closed queue
+	closed  bool
+	nextID  uint64 // owned by the sequencer
+}
+
+// New builds a pipeline. It reads the last stored Observation id, so offsets continue across
+// restarts, and the dedup keys of the recent window from the archive.
+func New(ctx context.Context, d Deps, opt Options) (*Pipeline, error) {
+	if opt.Workers <= 0 {
+		opt.Workers = runtime.GOMAXPROCS(0)
+	}
+	if opt.Queue <= 0 {
+		opt.Queue = 8192
+	}
+	if opt.DedupWindow <= 0 {
+		opt.DedupWindow = time.Hour
+	}
+
+	last, err := d.Store.LastID(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("pipeline: read last offset: %w", err)
+	}
+	p := &Pipeline{
+		d: d, opt: opt, nextID: last + 1,
+		dedup:   newWindow(opt.DedupWindow),
+		warn:    newWarner(d.Log),
+		queue:   make(chan ingest.Message, opt.Queue),
+		results: make(chan result, opt.Queue),
+	}
+
+	since := time.Now().Add(-opt.DedupWindow)
+	keys, err := d.Archive.Since(ctx, since)
+	if err != nil {
+		return nil, fmt.Errorf("pipeline: read recent uplinks: %w", err)
+	}
+	for _, k := range keys {
+		p.dedup.seen(k, time.Time{})
+	}
+	return p, nil
+}
+
+// Handle queues a Message. It blocks while the queue is full, until ctx ends (then ErrBusy),
+// which is the backpressure transports rely on.
+func (p *Pipeline) Handle(ctx context.Context, m ingest.Message) error {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	if p.closed {
+		return ErrClosed
+	}
+	select {
+	case p.queue <- m:
+		return nil
+	default:
+	}
+	select {
+	case p.queue <- m:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("%w: %w", ingest.ErrBusy, ctx.Err())
+	}
+}
+
+// Run processes Messages until ctx ends, then stops taking new ones, finishes every queued
+// Message and flushes the store.
+func (p *Pipeline) Run(ctx context.Context) error {
+	var workers sync.WaitGroup
+	for range p.opt.Workers {
+		workers.Add(1)
+		go func() {
+			defer workers.Done()
+			for m := range p.queue {
+				p.results <- p.process(m)
+			}
+		}()
+	}
+	seqDone := make(chan struct{})
+	go func() {
+		defer close(seqDone)
+		p.sequence()
+	}()
+
+	<-ctx.Done()
+	p.mu.Lock()
+	p.closed = true
+	close(p.queue)
+	p.mu.Unlock()
+	workers.Wait()
+	close(p.results)
+	<-seqDone
+
+	flushCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	if err := p.d.Store.Flush(flushCtx); err != nil {
+		return fmt.Errorf("pipeline: flush on shutdown: %w", err)
+	}
+	p.d.Log.Info("pipeline stopped", "next_offset", p.nextID)
+	return nil
+}

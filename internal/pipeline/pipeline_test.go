@@ -1,0 +1,187 @@
+package pipeline
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/vindel-hub/vindel/devices"
+	firmwareprofiles "github.com/vindel-hub/vindel/firmware-profiles"
+	"github.com/vindel-hub/vindel/ingest"
+	"github.com/vindel-hub/vindel/internal/codec/builtin"
+	"github.com/vindel-hub/vindel/internal/metrics"
+	"github.com/vindel-hub/vindel/internal/model"
+	"github.com/vindel-hub/vindel/internal/profile"
+	"github.com/vindel-hub/vindel/internal/store"
+	"github.com/vindel-hub/vindel/internal/store/memstore"
+)
+
+// recorder is the stream side of the pipeline in these tests: it keeps what was published.
+type recorder struct {
+	mu  sync.Mutex
+	obs []model.Observation
+}
+
+func (r *recorder) Publish(obs []model.Observation) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.obs = append(r.obs, obs...)
+}
+
+func (r *recorder) published() []model.Observation {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]model.Observation(nil), r.obs...)
+}
+
+type env struct {
+	p       *Pipeline
+	reg     *devices.Registry
+	st      *memstore.Store
+	m       *metrics.Metrics
+	pub     *recorder
+	logs    *syncBuffer
+	stop    func()
+	stopped chan error
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// newEnv runs a pipeline on a real registry (SQLite in a temp dir), the built-in profiles and
+// decoders, and the in-memory store.
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	ctx := context.Background()
+	logs := &syncBuffer{}
+	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	reg, err := devices.Open(ctx, filepath.Join(t.TempDir(), "registry.db"), log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { reg.Close() })
+	profiles, err := profile.Load(firmwareprofiles.FS, builtin.Decoders())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{reg: reg, st: memstore.New(), m: metrics.New(), pub: &recorder{}, logs: logs,
+		stopped: make(chan error, 1)}
+	e.p, err = New(ctx, Deps{Registry: reg, Profiles: profiles, Store: e.st, Archive: e.st,
+		Stream: e.pub, Metrics: e.m, Log: log}, Options{Workers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	go func() { e.stopped <- e.p.Run(runCtx) }()
+	e.stop = func() {
+		cancel()
+		if err := <-e.stopped; err != nil {
+			t.Errorf("pipeline Run: %v", err)
+		}
+	}
+	return e
+}
+
+func (e *env) register(t *testing.T, eui, prof string) *devices.Device {
+	t.Helper()
+	d, err := e.reg.Create(context.Background(), devices.Device{DevEUI: eui, Name: eui, Profile: prof,
+		Public: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &d
+}
+
+func (e *env) send(t *testing.T, source string, body []byte) {
+	t.Helper()
+	m := ingest.Message{Source: source, Topic: "application/1/device/x/event/up", Body: body,
+		ArrivedAt: time.Now().UTC()}
+	if err := e.p.Handle(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func readSample(t *testing.T, name string) map[string]any {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// v3Uplink is the ChirpStack v3 json_v3 sample (an Elsys ERS CO2 uplink) with changes.
+func v3Uplink(t *testing.T, change func(m map[string]any)) []byte {
+	t.Helper()
+	m := readSample(t, "chirpstack-samples/v3-json_v3-up.json")
+	if change != nil {
+		change(m)
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func hexPayload(h string) string {
+	b := make([]byte, len(h)/2)
+	for i := range b {
+		var v byte
+		for _, c := range h[2*i : 2*i+2] {
+			v <<= 4
+			switch {
+			case c >= '0' && c <= '9':
+				v |= byte(c - '0')
+			default:
+				v |= byte(c-'a') + 10
+			}
+		}
+		b[i] = v
+	}
+	return base64.StdEncoding.EncodeToString(b)
+}
+
+func counter(e *env, source string, o store.Outcome) float64 {
+	return testutil.ToFloat64(e.m.Uplinks.WithLabelValues(source, string(o)))
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+var zeroTime time.Time

@@ -1,0 +1,122 @@
+package pipeline
+
+import (
+	"context"
+	"time"
+
+	"github.com/vindel-hub/vindel/internal/model"
+	"github.com/vindel-hub/vindel/internal/store"
+)
+
+// maxBatch bounds how many results the sequencer turns into one store write.
+const maxBatch = 512
+
+// sequence is the single goroutine that orders the data path: it assigns stream offsets, so
+// Observation ids increase in the order they are stored and published, keeps every raw
+// uplink with its outcome, and writes and publishes Observations in batches.
+func (p *Pipeline) sequence() {
+	ctx := context.Background() // the sequencer drains after shutdown starts; see Run
+	batch := make([]result, 0, maxBatch)
+	var obs []model.Observation
+	for r := range p.results {
+		batch = append(batch[:0], r)
+	fill:
+		for len(batch) < maxBatch {
+			select {
+			case r, ok := <-p.results:
+				if !ok {
+					break fill
+				}
+				batch = append(batch, r)
+			default:
+				break fill
+			}
+		}
+
+		obs = obs[:0]
+		for i := range batch {
+			obs = p.settle(ctx, &batch[i], obs)
+		}
+		p.write(ctx, obs)
+	}
+}
+
+// settle counts and keeps one result and appends its Observations to obs.
+func (p *Pipeline) settle(ctx context.Context, r *result, obs []model.Observation) []model.Observation {
+	if r.skip {
+		p.d.Metrics.Uplinks.WithLabelValues(r.msg.Source, "not_uplink").Inc()
+		return obs
+	}
+	if r.outcome == store.OutcomeDecoded {
+		obs = p.observe(ctx, r, obs)
+	}
+	p.d.Metrics.Uplinks.WithLabelValues(r.msg.Source, string(r.outcome)).Inc()
+	if r.err != nil {
+		p.warn.bad(r)
+	}
+	p.keep(ctx, r)
+	return obs
+}
+
+// observe turns a decoded result's readings into Observations of their Datastreams.
+func (p *Pipeline) observe(ctx context.Context, r *result, obs []model.Observation) []model.Observation {
+	received := r.up.ReceivedAt
+	if received.IsZero() {
+		received = r.msg.ArrivedAt
+	}
+	sensor := r.profile.Sensor()
+	for _, rd := range r.readings {
+		res := r.profile.Resolved(rd.Field)
+		ds, err := p.d.Registry.Datastream(ctx, r.device, sensor, res.Property, model.Datastream{
+			Field: r.profile.Fields[rd.Field].Path, Unit: res.Unit, ObservationType: res.Type,
+		})
+		if err != nil {
+			p.d.Log.Error("create datastream", "dev_eui", r.device.DevEUI,
+				"profile", r.profile.Key(), "err", err)
+			continue
+		}
+		phen := rd.Time
+		if phen.IsZero() {
+			phen = received
+		}
+		obs = append(obs, model.Observation{
+			ID: p.nextID, DatastreamID: ds.ID, PhenomenonTime: phen, ResultTime: received,
+			Result: rd.Value,
+		})
+		p.nextID++
+	}
+	return obs
+}
+
+// keep archives the raw envelope with its outcome; an archive failure is the hub's fault and
+// is logged at Error, but never stops the data path.
+func (p *Pipeline) keep(ctx context.Context, r *result) {
+	raw := store.RawUplink{
+		ReceivedAt: r.msg.ArrivedAt, Source: r.msg.Source, Topic: r.msg.Topic,
+		DevEUI: r.up.DevEUI, Outcome: r.outcome, Envelope: r.msg.Body,
+	}
+	if r.up.DevEUI != "" {
+		raw.DedupKey = r.up.Key()
+	}
+	if r.err != nil {
+		raw.Detail = r.err.Error()
+	}
+	if _, err := p.d.Archive.Keep(ctx, raw); err != nil {
+		p.d.Log.Error("keep raw uplink", "dev_eui", r.up.DevEUI, "source", r.msg.Source, "err", err)
+	}
+}
+
+func (p *Pipeline) write(ctx context.Context, obs []model.Observation) {
+	if len(obs) == 0 {
+		return
+	}
+	start := time.Now()
+	if err := p.d.Store.Append(ctx, obs); err != nil {
+		p.d.Metrics.StoreErrors.Inc()
+		p.d.Log.Error("store observations", "count", len(obs), "err", err)
+		return
+	}
+	p.d.Metrics.StoreSeconds.Observe(time.Since(start).Seconds())
+	p.d.Metrics.Observations.Add(float64(len(obs)))
+	p.d.Stream.Publish(obs)
+}

@@ -1,0 +1,134 @@
+package pebblestore
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+)
+
+// The key prefixes; the package comment describes the layout.
+const (
+	prefixObs     = 'o'
+	prefixID      = 'i'
+	prefixCount   = 'c'
+	prefixMeta    = 'm'
+	prefixRaw     = 'r'
+	prefixDevice  = 'd'
+	prefixRawTime = 't'
+)
+
+// Key lengths.
+const (
+	obsKeyLen    = 1 + 8 + 8 + 8
+	obsPrefixLen = 1 + 8
+	idKeyLen     = 1 + 8
+)
+
+// layoutVersion is stored under metaVersionKey; a store without it gets its counts rebuilt.
+const layoutVersion = 1
+
+var metaVersionKey = []byte{prefixMeta, 'v', 'e', 'r', 's', 'i', 'o', 'n'}
+
+// errTimeRange is returned for a phenomenonTime that Unix nanoseconds cannot hold.
+var errTimeRange = errors.New("time outside 1678-2262")
+
+// minTime and maxTime are the times that Unix nanoseconds can hold.
+var (
+	minTime = time.Unix(0, math.MinInt64)
+	maxTime = time.Unix(0, math.MaxInt64)
+)
+
+// nanos returns t as Unix nanoseconds, or an error when t is outside minTime..maxTime.
+func nanos(t time.Time) (int64, error) {
+	if t.Before(minTime) || t.After(maxTime) {
+		return 0, fmt.Errorf("%v: %w", t, errTimeRange)
+	}
+	return t.UnixNano(), nil
+}
+
+// fromNanos is the inverse of nanos; times come back in UTC.
+func fromNanos(n int64) time.Time { return time.Unix(0, n).UTC() }
+
+// putInt64 writes v big-endian with the sign bit flipped, so byte order is numeric order.
+func putInt64(b []byte, v int64) { binary.BigEndian.PutUint64(b, uint64(v)^(1<<63)) }
+
+// getInt64 reads what putInt64 wrote.
+func getInt64(b []byte) int64 { return int64(binary.BigEndian.Uint64(b) ^ (1 << 63)) }
+
+// obsPrefix returns the prefix of one Datastream's series.
+func obsPrefix(ds int64) []byte {
+	k := make([]byte, obsPrefixLen, obsKeyLen+1)
+	k[0] = prefixObs
+	putInt64(k[1:], ds)
+	return k
+}
+
+// obsKey appends the series key of (ds, t, id) to dst.
+func obsKey(dst []byte, ds, t int64, id uint64) []byte {
+	var k [obsKeyLen]byte
+	k[0] = prefixObs
+	putInt64(k[1:], ds)
+	putInt64(k[9:], t)
+	binary.BigEndian.PutUint64(k[17:], id)
+	return append(dst, k[:]...)
+}
+
+// parseObsKey splits a series key.
+func parseObsKey(k []byte) (ds, t int64, id uint64, err error) {
+	if len(k) != obsKeyLen || k[0] != prefixObs {
+		return 0, 0, 0, fmt.Errorf("observation key %x: bad shape", k)
+	}
+	return getInt64(k[1:]), getInt64(k[9:]), binary.BigEndian.Uint64(k[17:]), nil
+}
+
+// idKey appends the by-ID key of id to dst.
+func idKey(dst []byte, id uint64) []byte {
+	dst = append(dst, prefixID)
+	return binary.BigEndian.AppendUint64(dst, id)
+}
+
+// countKey returns the key of a Datastream's count.
+func countKey(ds int64) []byte {
+	k := make([]byte, 9)
+	k[0] = prefixCount
+	putInt64(k[1:], ds)
+	return k
+}
+
+// rawKey returns the archive key of seq.
+func rawKey(seq uint64) []byte {
+	return binary.BigEndian.AppendUint64([]byte{prefixRaw}, seq)
+}
+
+// devicePrefix returns the prefix of one device's archive index. The DevEUI is length
+// prefixed so that one DevEUI being a prefix of another cannot mix their entries.
+func devicePrefix(devEUI string) []byte {
+	k := make([]byte, 0, 1+binary.MaxVarintLen64+len(devEUI)+8)
+	k = append(k, prefixDevice)
+	k = binary.AppendUvarint(k, uint64(len(devEUI)))
+	return append(k, devEUI...)
+}
+
+// rawTimeKey returns the time-index key of an uplink received at t (Unix nanoseconds).
+func rawTimeKey(t int64, seq uint64) []byte {
+	k := make([]byte, 17)
+	k[0] = prefixRawTime
+	putInt64(k[1:], t)
+	binary.BigEndian.PutUint64(k[9:], seq)
+	return k
+}
+
+// successor returns the smallest key greater than every key that starts with prefix, or
+// nil when there is none (the prefix is all 0xff).
+func successor(prefix []byte) []byte {
+	end := append([]byte(nil), prefix...)
+	for i := len(end) - 1; i >= 0; i-- {
+		if end[i] < 0xff {
+			end[i]++
+			return end[:i+1]
+		}
+	}
+	return nil
+}

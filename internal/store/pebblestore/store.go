@@ -1,0 +1,175 @@
+package pebblestore
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/cockroachdb/pebble"
+	"github.com/cockroachdb/pebble/bloom"
+	"github.com/cockroachdb/pebble/vfs"
+
+	"github.com/vindel-hub/vindel/internal/store"
+)
+
+// errClosed is returned by every call after Close.
+var errClosed = errors.New("pebblestore: closed")
+
+// Options tune a Store; zero fields take the defaults.
+type Options struct {
+	// BatchSize is how many Observations the writer groups into one commit (default 1024).
+	BatchSize int
+	// FlushInterval is how long a partly filled batch waits for more (default 50ms).
+	FlushInterval time.Duration
+	// Sync makes every commit wait for the disk. Without it a commit survives a crash of the
+	// process but not of the machine until the next Flush, which always syncs.
+	Sync bool
+	// QueueLen is how many Append calls may wait for the writer before Append blocks
+	// (default 256).
+	QueueLen int
+	// Verify recounts every Datastream from its keys on open and repairs the stored counts.
+	// It reads the whole series, so it is for recovery, not for every start.
+	Verify bool
+	// CacheSize is the block cache in bytes (default 32 MiB).
+	CacheSize int64
+}
+
+func (o Options) withDefaults() Options {
+	if o.BatchSize <= 0 {
+		o.BatchSize = 1024
+	}
+	if o.FlushInterval <= 0 {
+		o.FlushInterval = 50 * time.Millisecond
+	}
+	if o.QueueLen <= 0 {
+		o.QueueLen = 256
+	}
+	if o.CacheSize <= 0 {
+		o.CacheSize = 32 << 20
+	}
+	return o
+}
+
+// Store is a store.Store and store.Archive on Pebble. It is safe for concurrent use.
+type Store struct {
+	db  *pebble.DB
+	opt Options
+	log *slog.Logger
+
+	// life guards closed: every call holds it for reading, Close for writing, so the
+	// database is never used after it is closed.
+	life   sync.RWMutex
+	closed bool
+
+	reqs     chan request
+	writer   *writer
+	unsynced atomic.Bool // a commit since the last sync did not sync
+
+	state state // counts, latest and last ID, updated after each commit
+
+	archiveMu sync.Mutex // orders Keep: sequence numbers commit in order
+	seq       uint64     // the last sequence number kept
+}
+
+var _ interface {
+	store.Store
+	store.Archive
+} = (*Store)(nil)
+
+// Open opens, or creates, the store kept in dir.
+func Open(dir string, opt Options, log *slog.Logger) (*Store, error) {
+	return open(dir, opt, log, nil)
+}
+
+// open is Open on a given file system, so that tests can simulate a crash; fs nil means
+// the real one.
+func open(dir string, opt Options, log *slog.Logger, fs vfs.FS) (*Store, error) {
+	opt = opt.withDefaults()
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	log = log.With("component", "pebblestore")
+
+	cache := pebble.NewCache(opt.CacheSize)
+	defer cache.Unref()
+	popt := &pebble.Options{
+		FS:           fs,
+		Cache:        cache,
+		Logger:       pebbleLogger{log},
+		MemTableSize: 64 << 20,
+		// Bloom filters let Get and the duplicate check skip tables without the ID.
+		Levels: []pebble.LevelOptions{{FilterPolicy: bloom.FilterPolicy(10)}},
+	}
+	db, err := pebble.Open(dir, popt)
+	if err != nil {
+		return nil, fmt.Errorf("pebblestore: open %s: %w", dir, err)
+	}
+
+	s := &Store{db: db, opt: opt, log: log, reqs: make(chan request, opt.QueueLen)}
+	if err := s.load(); err != nil {
+		return nil, errors.Join(fmt.Errorf("pebblestore: load %s: %w", dir, err), db.Close())
+	}
+	s.writer = newWriter(s)
+	go s.writer.run()
+	log.Info("store opened", "dir", dir, "datastreams", len(s.state.counts),
+		"last_id", s.state.lastID, "last_seq", s.seq)
+	return s, nil
+}
+
+// writeOptions returns the commit options: synced when Options.Sync or when forced.
+func (s *Store) writeOptions(forceSync bool) *pebble.WriteOptions {
+	if s.opt.Sync || forceSync {
+		return pebble.Sync
+	}
+	return pebble.NoSync
+}
+
+// enter takes the read side of life; the caller must call s.life.RUnlock when it is nil.
+func (s *Store) enter() error {
+	s.life.RLock()
+	if s.closed {
+		s.life.RUnlock()
+		return errClosed
+	}
+	return nil
+}
+
+// Close commits and syncs everything appended, stops the writer and closes the database.
+// A second Close does nothing.
+func (s *Store) Close() error {
+	s.life.Lock()
+	if s.closed {
+		s.life.Unlock()
+		return nil
+	}
+	s.closed = true
+	close(s.reqs)
+	s.life.Unlock()
+
+	werr := s.writer.wait()
+	if err := s.db.Close(); err != nil {
+		return errors.Join(werr, fmt.Errorf("pebblestore: close: %w", err))
+	}
+	s.log.Info("store closed")
+	return werr
+}
+
+// pebbleLogger sends Pebble's own messages to the injected logger. Pebble logs every flush
+// and compaction, so Infof goes to Debug.
+type pebbleLogger struct{ log *slog.Logger }
+
+// Infof logs a Pebble message at Debug.
+func (l pebbleLogger) Infof(format string, args ...any) {
+	l.log.Debug(fmt.Sprintf(format, args...), "source", "pebble")
+}
+
+// Fatalf logs a Pebble invariant failure at Error and panics: Pebble does not expect it to
+// return.
+func (l pebbleLogger) Fatalf(format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	l.log.Error(msg, "source", "pebble")
+	panic("pebble: " + msg)
+}

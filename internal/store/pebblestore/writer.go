@@ -1,0 +1,223 @@
+package pebblestore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/cockroachdb/pebble"
+
+	"github.com/vindel-hub/vindel/internal/model"
+)
+
+// request is one Append, or a Flush marker when flush is set.
+type request struct {
+	obs   []model.Observation
+	flush chan error
+}
+
+// Append validates obs, copies them and queues them for the writer. It blocks while the queue
+// is full, until ctx ends. An Observation whose ID is stored already is skipped by the
+// writer. After a commit has failed, Append returns that failure.
+func (s *Store) Append(ctx context.Context, obs []model.Observation) error {
+	if err := s.enter(); err != nil {
+		return err
+	}
+	defer s.life.RUnlock()
+	if err := s.writer.failure(); err != nil {
+		return err
+	}
+	if len(obs) == 0 {
+		return nil
+	}
+	for _, o := range obs {
+		if err := validate(o); err != nil {
+			return fmt.Errorf("pebblestore: append observation %d: %w", o.ID, err)
+		}
+	}
+	return s.enqueue(ctx, request{obs: slices.Clone(obs)})
+}
+
+// validate rejects what the key layout cannot hold.
+func validate(o model.Observation) error {
+	if _, err := nanos(o.PhenomenonTime); err != nil {
+		return fmt.Errorf("phenomenonTime: %w", err)
+	}
+	if o.Result.Kind > model.KindBool {
+		return fmt.Errorf("result kind %d: unknown", o.Result.Kind)
+	}
+	if o.ResultTime.IsZero() {
+		return nil
+	}
+	if _, err := nanos(o.ResultTime); err != nil {
+		return fmt.Errorf("resultTime: %w", err)
+	}
+	return nil
+}
+
+// enqueue hands r to the writer; the caller holds life for reading, so reqs is open.
+func (s *Store) enqueue(ctx context.Context, r request) error {
+	select {
+	case s.reqs <- r:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("pebblestore: queue: %w", ctx.Err())
+	}
+}
+
+// Flush waits until everything appended before it is committed and synced.
+func (s *Store) Flush(ctx context.Context) error {
+	done := make(chan error, 1)
+	if err := s.enter(); err != nil {
+		return err
+	}
+	err := s.enqueue(ctx, request{flush: done})
+	s.life.RUnlock()
+	if err != nil {
+		return err
+	}
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return fmt.Errorf("pebblestore: flush: %w", ctx.Err())
+	}
+}
+
+// writer is the one goroutine that writes Observations. It owns the batch and the fields
+// below; it shares only the store's state (under state.mu) and its failure (under mu).
+type writer struct {
+	s    *Store
+	done chan struct{}
+
+	mu  sync.Mutex
+	err error // the first commit that failed; sticky
+
+	batch    *pebble.Batch
+	n        int                         // Observations in batch
+	ids      []uint64                    // their IDs, for the duplicate check
+	seen     map[uint64]struct{}         // ids as a set, built when first needed
+	delta    map[int64]int64             // new Observations per Datastream
+	latest   map[int64]model.Observation // newest in batch per Datastream
+	maxID    uint64                      // the highest ID committed or in batch
+	key, val []byte                      // scratch
+}
+
+func newWriter(s *Store) *writer {
+	return &writer{
+		s: s, done: make(chan struct{}), batch: s.db.NewBatch(),
+		delta: map[int64]int64{}, latest: map[int64]model.Observation{},
+		maxID: s.state.lastID,
+	}
+}
+
+// run takes requests until the queue is closed, committing when a batch is full, when the
+// oldest Observation in it has waited FlushInterval, on Flush and at the end.
+func (w *writer) run() {
+	defer close(w.done)
+	defer func() { _ = w.batch.Close() }()
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	for {
+		select {
+		case r, ok := <-w.s.reqs:
+			if !ok {
+				_ = w.commit(true)
+				return
+			}
+			if r.flush != nil {
+				timer.Stop()
+				r.flush <- w.commit(true)
+				continue
+			}
+			wasEmpty := w.n == 0
+			w.addAll(r.obs)
+			if w.n == 0 {
+				timer.Stop()
+			} else if wasEmpty {
+				timer.Reset(w.s.opt.FlushInterval)
+			}
+		case <-timer.C:
+			_ = w.commit(false)
+		}
+	}
+}
+
+// addAll adds obs to the batch, committing each time it reaches BatchSize.
+func (w *writer) addAll(obs []model.Observation) {
+	for _, o := range obs {
+		w.add(o)
+		if w.n >= w.s.opt.BatchSize {
+			_ = w.commit(false)
+		}
+	}
+}
+
+// add puts o's two keys into the batch, unless its ID is stored already.
+func (w *writer) add(o model.Observation) {
+	if o.ID <= w.maxID && w.stored(o.ID) {
+		w.s.log.Debug("observation stored already; skipped", "id", o.ID,
+			"datastream", o.DatastreamID)
+		return
+	}
+	pt, _ := nanos(o.PhenomenonTime) // Append validated the times
+	o.PhenomenonTime = fromNanos(pt)
+	if !o.ResultTime.IsZero() {
+		o.ResultTime = o.ResultTime.UTC()
+	}
+	var err error
+	w.key = obsKey(w.key[:0], o.DatastreamID, pt, o.ID)
+	if w.val, err = appendResult(w.val[:0], o); err != nil {
+		w.s.log.Error("encode observation", "id", o.ID, "err", err)
+		return
+	}
+	_ = w.batch.Set(w.key, w.val, nil) // a Batch.Set error is only for a closed batch
+	w.key = idKey(w.key[:0], o.ID)
+	w.val, _ = appendIDRecord(w.val[:0], o, pt)
+	_ = w.batch.Set(w.key, w.val, nil)
+
+	w.n++
+	w.ids = append(w.ids, o.ID)
+	if w.seen != nil {
+		w.seen[o.ID] = struct{}{}
+	}
+	w.delta[o.DatastreamID]++
+	if l, ok := w.latest[o.DatastreamID]; !ok || newer(o, l) {
+		w.latest[o.DatastreamID] = o
+	}
+	w.maxID = max(w.maxID, o.ID)
+}
+
+// newer reports whether a is later than b in its series: by phenomenonTime, then ID.
+func newer(a, b model.Observation) bool {
+	if c := a.PhenomenonTime.Compare(b.PhenomenonTime); c != 0 {
+		return c > 0
+	}
+	return a.ID > b.ID
+}
+
+// stored reports whether id is in the batch or in the database. It runs only for IDs that
+// are not above every ID seen, which in-order appends never are.
+func (w *writer) stored(id uint64) bool {
+	if w.seen == nil {
+		w.seen = make(map[uint64]struct{}, len(w.ids))
+		for _, i := range w.ids {
+			w.seen[i] = struct{}{}
+		}
+	}
+	if _, ok := w.seen[id]; ok {
+		return true
+	}
+	_, closer, err := w.s.db.Get(idKey(nil, id))
+	if err == nil {
+		_ = closer.Close()
+		return true
+	}
+	if !errors.Is(err, pebble.ErrNotFound) {
+		w.s.log.Error("duplicate check", "id", id, "err", err)
+	}
+	return false
+}

@@ -1,0 +1,222 @@
+package stream
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/vindel-hub/vindel/devices"
+	"github.com/vindel-hub/vindel/internal/model"
+)
+
+// The transports, also the values of the transport label on vindel_stream_clients.
+const (
+	transportWebSocket = "websocket"
+	transportSSE       = "sse"
+)
+
+// drainBatch is how many queued Observations the writer sends under one catalogue snapshot.
+const drainBatch = 64
+
+// errKilled ends a session that was closed from outside its writer (see client.kill).
+var errKilled = errors.New("stream: client closed")
+
+// sink is a client's transport. Only the client's writer goroutine calls it.
+type sink interface {
+	// frame sends one frame; offset is the Observation's offset, or 0 for control frames.
+	frame(event string, offset uint64, data []byte) error
+	// ping sends a keepalive.
+	ping() error
+	// close ends the connection, telling the client why when why.status is not zero.
+	close(why closeReason)
+}
+
+// closeReason says why a connection ends: a WebSocket status (RFC 6455 section 7.4) with its
+// reason text, and the error code SSE clients get in a final error event.
+type closeReason struct {
+	status int
+	code   string
+	text   string
+}
+
+// The reasons the hub closes a client.
+var (
+	closeShutdown    = closeReason{websocket.CloseGoingAway, "going_away", "server shutting down"}
+	closePongTimeout = closeReason{websocket.ClosePolicyViolation, "", "pong timeout"}
+	closeBadRequest  = closeReason{websocket.ClosePolicyViolation, "", "bad request"}
+	closeReplay      = closeReason{websocket.CloseInternalServerErr, "", "replay failed"}
+)
+
+// closeTooSlow is the reason for a client whose queue of n Observations filled up.
+func closeTooSlow(n int) closeReason {
+	return closeReason{websocket.ClosePolicyViolation, codeTooSlow,
+		fmt.Sprintf("too slow: %d queued", n)}
+}
+
+// client is one stream connection: a bounded queue that Publish fills and one writer
+// goroutine (run) that empties it, replays, and owns every write to the sink.
+type client struct {
+	h         *Hub
+	transport string
+	remote    string
+	sink      sink
+	queue     chan model.Observation
+	ticker    *time.Ticker
+	inbox     inbox
+	cancel    context.CancelFunc
+
+	done chan struct{} // closed by kill
+	once sync.Once
+	why  closeReason // set once, before done is closed
+
+	filter *filter // written by attach under Hub.mu; read by Publish under it, and by run
+	pos    uint64  // run only: every offset up to pos is passed in this subscription
+}
+
+// newClient builds a client whose context is ended by cancel.
+func (h *Hub) newClient(transport, remote string, s sink, cancel context.CancelFunc) *client {
+	return &client{
+		h: h, transport: transport, remote: remote, sink: s, cancel: cancel,
+		queue:  make(chan model.Observation, h.opt.ClientQueue),
+		ticker: time.NewTicker(h.opt.PingInterval),
+		inbox:  inbox{ready: make(chan struct{}, 1)},
+		done:   make(chan struct{}),
+	}
+}
+
+// kill ends the client for why; the first call wins. It never blocks.
+func (c *client) kill(why closeReason) {
+	c.once.Do(func() {
+		c.why = why
+		close(c.done)
+		c.cancel()
+	})
+}
+
+// offerLocked queues the Observations of obs that pass c's filter, without blocking. It
+// returns false, having killed c, when the queue is full. Hub.mu is held.
+func (c *client) offerLocked(obs []model.Observation, snap *devices.Snapshot) bool {
+	all := c.filter.all()
+	for i := range obs {
+		if !all && !c.wants(&obs[i], snap) {
+			continue
+		}
+		select {
+		case c.queue <- obs[i]:
+		default:
+			c.kill(closeTooSlow(len(c.queue)))
+			return false
+		}
+	}
+	return true
+}
+
+// wants reports whether o passes c's filter and is public in snap.
+func (c *client) wants(o *model.Observation, snap *devices.Snapshot) bool {
+	if snap == nil {
+		return false
+	}
+	ds, ok := snap.Datastream(o.DatastreamID)
+	return ok && c.filter.match(ds)
+}
+
+// run serves the client until it is closed: first sub, then live delivery and the
+// subscriptions that replace it.
+func (c *client) run(ctx context.Context, sub subscription) {
+	defer c.ticker.Stop()
+	defer c.h.detach(c)
+
+	err := c.subscribe(ctx, sub)
+	for err == nil {
+		err = c.step(ctx)
+	}
+	c.finish(err)
+}
+
+// step waits for one thing to do and does it.
+func (c *client) step(ctx context.Context) error {
+	select {
+	case <-c.done:
+		return errKilled
+	default:
+	}
+	select {
+	case <-c.done:
+		return errKilled
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-c.inbox.ready:
+		return c.takeInbox(ctx)
+	case o := <-c.queue:
+		return c.deliver(o)
+	case <-c.ticker.C:
+		return c.sink.ping()
+	}
+}
+
+// deliver sends o and whatever else is queued, up to drainBatch, under one snapshot.
+func (c *client) deliver(o model.Observation) error {
+	snap := c.h.cat.Public()
+	if err := c.send(&o, snap); err != nil {
+		return err
+	}
+	for range drainBatch - 1 {
+		select {
+		case o = <-c.queue:
+			if err := c.send(&o, snap); err != nil {
+				return err
+			}
+		default:
+			return nil
+		}
+	}
+	return nil
+}
+
+// send writes o if its offset is new to this subscription, it passes the filter, and its
+// Datastream is public in snap: visibility is decided here, at send time.
+func (c *client) send(o *model.Observation, snap *devices.Snapshot) error {
+	if o.ID <= c.pos {
+		return nil
+	}
+	c.pos = o.ID
+	if snap == nil {
+		return nil
+	}
+	ds, ok := snap.Datastream(o.DatastreamID)
+	if !ok || !c.filter.match(ds) {
+		return nil
+	}
+	return c.sink.frame(typeObservation, o.ID, encodeObservation(o, ds))
+}
+
+// takeInbox sends the error frames the reader left and starts a new subscription, if any.
+func (c *client) takeInbox(ctx context.Context) error {
+	sub, errs := c.inbox.take()
+	for _, e := range errs {
+		if err := c.sink.frame(typeError, 0, e); err != nil {
+			return err
+		}
+	}
+	if sub == nil {
+		return nil
+	}
+	return c.subscribe(ctx, *sub)
+}
+
+// finish closes the connection, with the reason kill gave or one that err implies.
+func (c *client) finish(err error) {
+	switch {
+	case errors.Is(err, errReplayFailed):
+		c.kill(closeReplay)
+	case errors.Is(err, errHubClosed):
+		c.kill(closeShutdown)
+	default:
+		c.kill(closeReason{}) // a failed write or a vanished peer: nothing more to say
+	}
+	c.sink.close(c.why)
+}
