@@ -122,6 +122,9 @@ func (c Config) filters() map[string]byte {
 }
 
 func checkBroker(raw string) error {
+	if !strings.Contains(raw, "://") {
+		return fmt.Errorf("mqttsub: broker URL %q has no scheme; write tcp://host:port", raw)
+	}
 	u, err := url.Parse(raw)
 	if err != nil {
 		return fmt.Errorf("mqttsub: broker URL %q: %w", raw, err)

@@ -60,6 +60,7 @@ func TestConfigRejects(t *testing.T) {
 	}{
 		{"no name", Config{Broker: "tcp://h:1"}, "name"},
 		{"no scheme", Config{Name: "n", Broker: "127.0.0.1:1883"}, "scheme"},
+		{"bare host", Config{Name: "n", Broker: "mqtt.example.org"}, "scheme"},
 		{"http scheme", Config{Name: "n", Broker: "http://h:1"}, "scheme"},
 		{"no host", Config{Name: "n", Broker: "tcp://"}, "no host"},
 		{"hash inside", Config{Name: "n", Broker: "tcp://h:1", Topics: []string{"a/#/b"}}, "'#'"},

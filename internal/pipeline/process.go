@@ -60,7 +60,7 @@ func (p *Pipeline) process(m ingest.Message) result {
 
 	start := time.Now()
 	out, err := prof.Decoder().Decode(codec.Input{
-		FPort: up.FPort, Bytes: up.Payload, ReceivedAt: up.ReceivedAt,
+		FPort: up.FPort, Bytes: up.Payload, ReceivedAt: up.ReceivedAt, Variables: prof.Variables,
 	})
 	p.d.Metrics.DecodeSeconds.WithLabelValues(prof.DecoderName).Observe(time.Since(start).Seconds())
 	if err != nil {

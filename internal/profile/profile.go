@@ -21,7 +21,11 @@ type Profile struct {
 	Firmware    []string `yaml:"firmware"`  // versions it applies to: "1.2", "1.*" or "*"
 	DecoderName string   `yaml:"decoder"`   // a built-in decoder name
 	Fields      []Field  `yaml:"fields"`
-	Source      string   `yaml:"-"` // the file it was read from
+	// Variables are handed to the decoder with every payload (codec.Input.Variables). The
+	// model is always among them, as "model": some vendors reuse a channel byte for different
+	// values on different models.
+	Variables map[string]string `yaml:"variables"`
+	Source    string            `yaml:"-"` // the file it was read from
 
 	decoder codec.Decoder
 }
@@ -128,6 +132,12 @@ func (p *Profile) validate(vocab *Vocabulary, decoders map[string]codec.Decoder)
 		return fmt.Errorf("decoder %q is not a built-in decoder", p.DecoderName)
 	}
 	p.decoder = d
+	if p.Variables == nil {
+		p.Variables = map[string]string{}
+	}
+	if _, ok := p.Variables["model"]; !ok {
+		p.Variables["model"] = p.Model
+	}
 	if len(p.Fields) == 0 {
 		return fmt.Errorf("no fields")
 	}

@@ -38,6 +38,9 @@ func (s *Store) Append(ctx context.Context, obs []model.Observation) error {
 			return fmt.Errorf("pebblestore: append observation %d: %w", o.ID, err)
 		}
 	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("pebblestore: append: %w", err)
+	}
 	return s.enqueue(ctx, request{obs: slices.Clone(obs)})
 }
 

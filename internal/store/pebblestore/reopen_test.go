@@ -1,0 +1,155 @@
+package pebblestore
+
+import (
+	"encoding/binary"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cockroachdb/pebble"
+	"github.com/cockroachdb/pebble/vfs"
+
+	"github.com/vindel-hub/vindel/internal/model"
+	"github.com/vindel-hub/vindel/internal/store"
+)
+
+// TestReopenKeepsState closes and reopens several times with appends in between: the
+// counts, latest values and last ID rebuilt on open must match the keys every time.
+func TestReopenKeepsState(t *testing.T) {
+	dir := t.TempDir()
+	log, _ := captureLog(t)
+	var want []model.Observation
+	for round := range 4 {
+		s, err := Open(dir, Options{BatchSize: 7}, log)
+		if err != nil {
+			t.Fatalf("round %d: Open: %v", round, err)
+		}
+		if got := consistent(t, s); len(got) != len(want) {
+			t.Fatalf("round %d: %d stored after reopen, want %d", round, len(got), len(want))
+		}
+		hasAll(t, s, want)
+		more := gen(uint64(len(want)+1), 50+round, 1, 2, int64(round+3))
+		appendFlush(t, s, more)
+		want = append(want, more...)
+		consistent(t, s)
+		if err := s.Close(); err != nil {
+			t.Fatalf("round %d: Close: %v", round, err)
+		}
+	}
+}
+
+// TestCrashKeepsFlushed simulates a crash on a file system that forgets every write not
+// synced: what was flushed survives, and the state rebuilt on open matches the keys, whether
+// or not later unflushed commits survived.
+func TestCrashKeepsFlushed(t *testing.T) {
+	for _, opt := range []Options{{}, {Sync: true}, {BatchSize: 5, FlushInterval: time.Millisecond}} {
+		fs := vfs.NewStrictMem()
+		log, _ := captureLog(t)
+		s, err := open("db", opt, log, fs)
+		if err != nil {
+			t.Fatalf("open: %v", err)
+		}
+		if _, err := s.Keep(t.Context(), store.RawUplink{ReceivedAt: t0, DevEUI: "01",
+			DedupKey: "k1", Envelope: []byte("{}")}); err != nil {
+			t.Fatalf("Keep: %v", err)
+		}
+		flushed := gen(1, 300, 1, 2, 3)
+		appendFlush(t, s, flushed)
+		if err := s.Append(t.Context(), gen(301, 100, 1, 4)); err != nil {
+			t.Fatalf("Append: %v", err)
+		}
+		time.Sleep(2 * opt.withDefaults().FlushInterval) // let some commit unsynced
+
+		fs.SetIgnoreSyncs(true) // the crash: nothing from here on reaches the disk
+		_ = s.Close()
+		fs.ResetToSyncedState()
+		fs.SetIgnoreSyncs(false)
+
+		s, err = open("db", opt, log, fs)
+		if err != nil {
+			t.Fatalf("open after crash: %v", err)
+		}
+		hasAll(t, s, flushed)
+		if got := consistent(t, s); opt.Sync && len(got) != 400 {
+			t.Fatalf("Sync: %d survived, want all 400 committed", len(got))
+		}
+		raws, err := s.Raw(t.Context(), "01", 0, 0)
+		if err != nil || len(raws) != 1 || raws[0].DedupKey != "k1" {
+			t.Fatalf("Raw after crash = %+v, %v", raws, err)
+		}
+		if err := s.Close(); err != nil {
+			t.Fatalf("Close: %v", err)
+		}
+	}
+}
+
+// tamper opens the store's database directly and changes its keys.
+func tamper(t *testing.T, dir string, change func(b *pebble.Batch)) {
+	t.Helper()
+	db, err := pebble.Open(dir, &pebble.Options{})
+	if err != nil {
+		t.Fatalf("pebble.Open: %v", err)
+	}
+	b := db.NewBatch()
+	change(b)
+	if err := b.Commit(pebble.Sync); err != nil {
+		t.Fatalf("Commit: %v", err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+}
+
+func countValue(n uint64) []byte { return binary.BigEndian.AppendUint64(nil, n) }
+
+// TestCountsRepaired checks the three ways wrong counts are found on open: Verify, a count
+// without Observations, and a store without a layout version.
+func TestCountsRepaired(t *testing.T) {
+	tests := []struct {
+		name    string
+		opt     Options
+		change  func(b *pebble.Batch)
+		wantLog string
+	}{
+		{"verify", Options{Verify: true}, func(b *pebble.Batch) {
+			_ = b.Set(countKey(1), countValue(999), nil)
+			_ = b.Delete(countKey(2), nil)
+			_ = b.Set(countKey(77), countValue(5), nil)
+		}, "repaired"},
+		{"count without observations", Options{}, func(b *pebble.Batch) {
+			_ = b.Set(countKey(77), countValue(5), nil)
+		}, "recounting"},
+		{"no layout version", Options{}, func(b *pebble.Batch) {
+			_ = b.Delete(metaVersionKey, nil)
+			_ = b.DeleteRange([]byte{prefixCount}, []byte{prefixCount + 1}, nil)
+		}, "repaired"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			log, buf := captureLog(t)
+			s, err := Open(dir, Options{}, log)
+			if err != nil {
+				t.Fatalf("Open: %v", err)
+			}
+			want := gen(1, 90, 1, 2, 3)
+			appendFlush(t, s, want)
+			if err := s.Close(); err != nil {
+				t.Fatalf("Close: %v", err)
+			}
+			tamper(t, dir, tc.change)
+
+			s, err = Open(dir, tc.opt, log)
+			if err != nil {
+				t.Fatalf("Open after tampering: %v", err)
+			}
+			defer s.Close()
+			if got := consistent(t, s); len(got) != len(want) {
+				t.Fatalf("%d stored, want %d", len(got), len(want))
+			}
+			if !strings.Contains(buf.String(), tc.wantLog) {
+				t.Fatalf("log does not say %q:\n%s", tc.wantLog, buf)
+			}
+		})
+	}
+}
