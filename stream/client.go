@@ -64,7 +64,7 @@ type client struct {
 	transport string
 	remote    string
 	sink      sink
-	queue     chan model.Observation
+	queue     chan *entry
 	ticker    *time.Ticker
 	inbox     inbox
 	cancel    context.CancelFunc
@@ -81,7 +81,7 @@ type client struct {
 func (h *Hub) newClient(transport, remote string, s sink, cancel context.CancelFunc) *client {
 	return &client{
 		h: h, transport: transport, remote: remote, sink: s, cancel: cancel,
-		queue:  make(chan model.Observation, h.opt.ClientQueue),
+		queue:  make(chan *entry, h.opt.ClientQueue),
 		ticker: time.NewTicker(h.opt.PingInterval),
 		inbox:  inbox{ready: make(chan struct{}, 1)},
 		done:   make(chan struct{}),
@@ -97,31 +97,50 @@ func (c *client) kill(why closeReason) {
 	})
 }
 
-// offerLocked queues the Observations of obs that pass c's filter, without blocking. It
-// returns false, having killed c, when the queue is full. Hub.mu is held.
-func (c *client) offerLocked(obs []model.Observation, snap *devices.Snapshot) bool {
-	all := c.filter.all()
+// entry is a published Observation as every client's queue holds it: shared, read-only,
+// with its Datastream in the public snapshot of publication and its frame encoded once
+// (both nil when the Datastream was not public then).
+type entry struct {
+	obs   model.Observation
+	ds    *model.Datastream
+	frame []byte
+}
+
+// newEntries builds the entries of obs under snap, encoding frames only when asked to (when
+// nobody listens, send encodes on demand).
+func newEntries(obs []model.Observation, snap *devices.Snapshot, encode bool) []entry {
+	out := make([]entry, len(obs))
 	for i := range obs {
-		if !all && !c.wants(&obs[i], snap) {
+		out[i].obs = obs[i]
+		if snap == nil {
 			continue
 		}
+		if ds, ok := snap.Datastream(obs[i].DatastreamID); ok {
+			out[i].ds = ds
+			if encode {
+				out[i].frame = encodeObservation(&obs[i], ds)
+			}
+		}
+	}
+	return out
+}
+
+// offerLocked queues the entries that pass c's filter, without blocking. It returns false,
+// having killed c, when the queue is full. Hub.mu is held.
+func (c *client) offerLocked(entries []*entry) bool {
+	all := c.filter.all()
+	for _, e := range entries {
+		if !all && (e.ds == nil || !c.filter.match(e.ds)) {
+			continue // not public when published, or filtered out: no need to queue it
+		}
 		select {
-		case c.queue <- obs[i]:
+		case c.queue <- e:
 		default:
 			c.kill(closeTooSlow(len(c.queue)))
 			return false
 		}
 	}
 	return true
-}
-
-// wants reports whether o passes c's filter and is public in snap.
-func (c *client) wants(o *model.Observation, snap *devices.Snapshot) bool {
-	if snap == nil {
-		return false
-	}
-	ds, ok := snap.Datastream(o.DatastreamID)
-	return ok && c.filter.match(ds)
 }
 
 // run serves the client until it is closed: first sub, then live delivery and the
@@ -151,23 +170,23 @@ func (c *client) step(ctx context.Context) error {
 		return ctx.Err()
 	case <-c.inbox.ready:
 		return c.takeInbox(ctx)
-	case o := <-c.queue:
-		return c.deliver(o)
+	case e := <-c.queue:
+		return c.deliver(e)
 	case <-c.ticker.C:
 		return c.sink.ping()
 	}
 }
 
-// deliver sends o and whatever else is queued, up to drainBatch, under one snapshot.
-func (c *client) deliver(o model.Observation) error {
+// deliver sends e and whatever else is queued, up to drainBatch, under one snapshot.
+func (c *client) deliver(e *entry) error {
 	snap := c.h.cat.Public()
-	if err := c.send(&o, snap); err != nil {
+	if err := c.send(&e.obs, snap, e.ds, e.frame); err != nil {
 		return err
 	}
 	for range drainBatch - 1 {
 		select {
-		case o = <-c.queue:
-			if err := c.send(&o, snap); err != nil {
+		case e = <-c.queue:
+			if err := c.send(&e.obs, snap, e.ds, e.frame); err != nil {
 				return err
 			}
 		default:
@@ -178,8 +197,10 @@ func (c *client) deliver(o model.Observation) error {
 }
 
 // send writes o if its offset is new to this subscription, it passes the filter, and its
-// Datastream is public in snap: visibility is decided here, at send time.
-func (c *client) send(o *model.Observation, snap *devices.Snapshot) error {
+// Datastream is public in snap: visibility is decided here, at send time. The frame encoded
+// at publication is reused while snap still holds the same Datastream it was encoded with.
+func (c *client) send(o *model.Observation, snap *devices.Snapshot,
+	encodedWith *model.Datastream, frame []byte) error {
 	if o.ID <= c.pos {
 		return nil
 	}
@@ -191,7 +212,10 @@ func (c *client) send(o *model.Observation, snap *devices.Snapshot) error {
 	if !ok || !c.filter.match(ds) {
 		return nil
 	}
-	return c.sink.frame(typeObservation, o.ID, encodeObservation(o, ds))
+	if ds != encodedWith || frame == nil {
+		frame = encodeObservation(o, ds)
+	}
+	return c.sink.frame(typeObservation, o.ID, frame)
 }
 
 // takeInbox sends the error frames the reader left and starts a new subscription, if any.

@@ -108,7 +108,9 @@ func (s *fakeStore) LastID(context.Context) (uint64, error) {
 func (s *fakeStore) Close() error { return nil }
 
 // fakeCatalog serves the public view of a registry snapshot that a test can replace.
-type fakeCatalog struct{ pub atomic.Pointer[devices.Snapshot] }
+type fakeCatalog struct {
+	pub atomic.Pointer[devices.Snapshot]
+}
 
 func (c *fakeCatalog) Public() *devices.Snapshot { return c.pub.Load() }
 

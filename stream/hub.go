@@ -113,13 +113,13 @@ func (h *Hub) Publish(obs []model.Observation) {
 	if len(obs) == 0 {
 		return
 	}
-	snap := h.cat.Public()
+	entries := newEntries(obs, h.cat.Public(), h.live.Load() > 0)
 	var dropped []*client
 
 	h.mu.Lock()
-	fresh := h.acceptLocked(obs)
+	fresh := h.acceptLocked(entries)
 	for c := range h.clients {
-		if !c.offerLocked(fresh, snap) {
+		if !c.offerLocked(fresh) {
 			delete(h.clients, c)
 			dropped = append(dropped, c)
 		}
@@ -137,22 +137,17 @@ func (h *Hub) Publish(obs []model.Observation) {
 	}
 }
 
-// acceptLocked stores obs in the ring and advances the head, returning those whose offset is
-// above the head. It allocates only when some are not.
-func (h *Hub) acceptLocked(obs []model.Observation) []model.Observation {
-	fresh := obs
-	for i := range obs {
-		if obs[i].ID > h.head {
-			h.head = obs[i].ID
-			h.ring.push(obs[i])
-			if len(fresh) < len(obs) {
-				fresh = append(fresh, obs[i])
-			}
+// acceptLocked stores the entries in the ring and advances the head, returning those whose
+// offset is above the head, in order.
+func (h *Hub) acceptLocked(entries []entry) []*entry {
+	fresh := make([]*entry, 0, len(entries))
+	for i := range entries {
+		if entries[i].obs.ID <= h.head {
 			continue
 		}
-		if len(fresh) == len(obs) {
-			fresh = append(make([]model.Observation, 0, len(obs)), obs[:i]...)
-		}
+		h.head = entries[i].obs.ID
+		h.ring.push(entries[i].obs)
+		fresh = append(fresh, &entries[i])
 	}
 	return fresh
 }

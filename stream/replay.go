@@ -96,7 +96,7 @@ func (c *client) replay(ctx context.Context, start uint64, p plan) error {
 		}
 		snap := c.h.cat.Public()
 		for j := i; j < min(i+ringChunk, len(p.ring)); j++ {
-			if err := c.send(&p.ring[j], snap); err != nil {
+			if err := c.send(&p.ring[j], snap, nil, nil); err != nil {
 				return err
 			}
 		}
@@ -120,7 +120,7 @@ func (c *client) replayStore(ctx context.Context, after, floor uint64) error {
 				return c.replayFailed(fmt.Errorf("store returned offset %d after %d",
 					obs[i].ID, after))
 			}
-			if err := c.send(&obs[i], snap); err != nil {
+			if err := c.send(&obs[i], snap, nil, nil); err != nil {
 				return err
 			}
 			after = obs[i].ID

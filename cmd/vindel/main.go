@@ -19,6 +19,7 @@ commands:
   serve    run the hub (embedded broker, store and registry unless configured otherwise)
   device   add, list or remove devices on a running hub (vindel device -h)
   replay   publish recorded uplinks to an MQTT broker (vindel replay -h)
+  watch    print a hub's live stream of Observations (vindel watch -h)
   profiles list the firmware profiles built into this binary
 `
 
@@ -43,6 +44,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return device(ctx, args[1:], stdout)
 	case "replay":
 		return replayCmd(ctx, args[1:], stderr)
+	case "watch":
+		return watchCmd(ctx, args[1:], stdout, stderr)
 	case "profiles":
 		return profilesCmd(args[1:], stdout)
 	case "-h", "--help", "help":

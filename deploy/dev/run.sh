@@ -48,7 +48,9 @@ cat <<TEXT
     devices       $HUB/api/v1/devices
     metrics       $HUB/metrics
 
-  Ctrl-C stops it. Data stays in $VINDEL_DATA_DIR.
+  Below: the live stream as \`vindel watch\` prints it. Ctrl-C stops everything; the data
+  stays in $VINDEL_DATA_DIR.
 
 TEXT
+"$BIN" watch -hub "ws://127.0.0.1:$HTTP_PORT" || true
 wait "$hub"

@@ -33,6 +33,12 @@ type Config struct {
 	// NATSAddr is host:port of the NATS client listener. Empty disables it: the MQTT listener
 	// works without it, and nothing else is exposed.
 	NATSAddr string
+	// AckWait is how long a QoS 1 message sent to a subscriber may stay unacknowledged
+	// before it is sent again; 0 means nats-server's default (30 s). nats-server resends on
+	// this timer, not when the session reconnects, so a message in flight when a subscriber
+	// went away arrives up to AckWait after it returns. Too short a wait duplicates messages
+	// for a subscriber that holds back acknowledgements under load.
+	AckWait time.Duration
 	// ServerName names the server in its logs and JetStream metadata; empty means "vindel".
 	ServerName string
 }
@@ -113,7 +119,7 @@ func (cfg Config) options() (*server.Options, error) {
 		JetStream:  true,
 		StoreDir:   cfg.DataDir,
 		NoSigs:     true, // the hub owns signal handling
-		MQTT:       server.MQTTOpts{Host: mqttHost, Port: mqttPort},
+		MQTT:       server.MQTTOpts{Host: mqttHost, Port: mqttPort, AckWait: cfg.AckWait},
 		DontListen: cfg.NATSAddr == "",
 		Host:       "127.0.0.1",
 		Port:       server.RANDOM_PORT,

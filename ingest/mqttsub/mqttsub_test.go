@@ -2,8 +2,13 @@ package mqttsub
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -224,7 +229,10 @@ func TestAckOnlyAfterSinkAccepts(t *testing.T) {
 }
 
 func TestEmbeddedBrokerEndToEnd(t *testing.T) {
-	b, err := broker.Start(broker.Config{MQTTAddr: "127.0.0.1:0", DataDir: t.TempDir()}, nil)
+	// nats-server resends a message that was in flight to the old connection after AckWait,
+	// not on reconnect; a short AckWait keeps that case within the test's patience.
+	b, err := broker.Start(broker.Config{MQTTAddr: "127.0.0.1:0", DataDir: t.TempDir(),
+		AckWait: 2 * time.Second}, nil)
 	if err != nil {
 		t.Fatalf("broker.Start: %v", err)
 	}
@@ -259,4 +267,55 @@ func gauge(t *testing.T, g prometheus.Gauge) float64 {
 		t.Fatal(err)
 	}
 	return m.GetGauge().GetValue()
+}
+
+func TestBrokerDownWarnsOnce(t *testing.T) {
+	var buf lockedBuffer
+	log := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	url := "tcp://127.0.0.1:" + strconv.Itoa(testenv.FreePort(t)) // nothing listens there
+	src, err := New(Config{Name: "down", Broker: url, MaxBackoff: minBackoff}, newChanSink(),
+		nil, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
+	defer cancel()
+	if err := src.Run(ctx); err != nil {
+		t.Errorf("Run = %v after ctx ended, want nil", err)
+	}
+	if src.Ready() {
+		t.Error("Ready() with no broker")
+	}
+
+	// Several attempts fail (one every ≤ 250 ms), but only the first is a Warn line.
+	out := buf.String()
+	if n := strings.Count(out, "level=WARN"); n != 1 {
+		t.Errorf("%d Warn lines, want 1:\n%s", n, out)
+	}
+	if n := strings.Count(out, `level=DEBUG msg="mqtt connection failed`); n < 3 {
+		t.Errorf("%d failed attempts logged at Debug, want at least 3:\n%s", n, out)
+	}
+	for _, want := range []string{"mqtt source starting", "mqtt source stopped", "source=down"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("log lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+// lockedBuffer is a bytes.Buffer shared by the source's goroutines and the test.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
 }

@@ -21,6 +21,10 @@ import (
 // failures in between are logged at Debug, so a broker that is down cannot flood the log.
 const warnEvery = 30 * time.Second
 
+// healthyFor is how long a session must stay up for the next reconnect to start again from
+// the shortest backoff.
+const healthyFor = 10 * time.Second
+
 // Source is one MQTT subscription feeding an ingest.Sink. Run owns its connection: each
 // attempt builds a fresh paho client, subscribes again (a broker that lost its state, or a
 // new broker at the same address, must not leave the hub deaf) and waits for the connection
@@ -74,13 +78,13 @@ func (s *Source) Run(ctx context.Context) error {
 
 	backoff := minBackoff
 	for {
-		began := time.Now()
-		err := s.session(ctx)
+		upSince, err := s.session(ctx)
 		if ctx.Err() != nil {
 			return nil
 		}
-		// A connection that stayed up for a while was healthy: start counting again.
-		if time.Since(began) > s.cfg.MaxBackoff {
+		// A session that stayed up was healthy: start counting again. One that drops at once
+		// keeps the backoff growing, so a flapping broker is not hammered.
+		if !upSince.IsZero() && time.Since(upSince) >= healthyFor {
 			backoff = minBackoff
 		}
 		wait := jitter(backoff)
@@ -98,36 +102,38 @@ func (s *Source) Run(ctx context.Context) error {
 	}
 }
 
-// jitter returns a wait in [d/2, d): equal jitter, so replicas that lost the same broker do
+// jitter returns a wait in [d/2, d]: equal jitter, so replicas that lost the same broker do
 // not come back in lockstep.
 func jitter(d time.Duration) time.Duration {
 	half := d / 2
 	return half + rand.N(half+1)
 }
 
-// session runs one connection: connect, subscribe, wait until it drops or ctx is done.
-func (s *Source) session(ctx context.Context) error {
+// session runs one connection: connect, subscribe, wait until it drops or ctx is done. It
+// returns when the subscriptions were granted (zero if they were not) and why it ended.
+func (s *Source) session(ctx context.Context) (time.Time, error) {
 	lost := make(chan error, 1)
 	client := mqtt.NewClient(s.clientOptions(ctx, lost))
 	defer s.setReady(false)
 
 	if err := wait(ctx, client.Connect()); err != nil {
 		client.Disconnect(0) // in case the attempt completes after ctx is done
-		return fmt.Errorf("connect to %s: %w", s.cfg.Broker, err)
+		return time.Time{}, fmt.Errorf("connect to %s: %w", s.cfg.Broker, err)
 	}
 	defer client.Disconnect(250)
 
 	if err := s.subscribe(ctx, client); err != nil {
-		return err
+		return time.Time{}, err
 	}
+	upSince := time.Now()
 	s.setReady(true)
 	s.log.Info("mqtt source connected and subscribed", "broker", s.cfg.Broker)
 
 	select {
 	case <-ctx.Done():
-		return nil
+		return upSince, nil
 	case err := <-lost:
-		return fmt.Errorf("connection to %s lost: %w", s.cfg.Broker, err)
+		return upSince, fmt.Errorf("connection to %s lost: %w", s.cfg.Broker, err)
 	}
 }
 

@@ -28,7 +28,8 @@ type response struct {
 }
 
 func jsonResponse(v any) response {
-	return response{contentType: "application/json; charset=utf-8", body: appendJSON(nil, v)}
+	return response{contentType: "application/json; charset=utf-8",
+		body: appendJSON(make([]byte, 0, 4096), v)}
 }
 
 func (r response) write(w http.ResponseWriter) {
@@ -65,7 +66,11 @@ func appendJSON(b []byte, v any) []byte {
 	case model.Value:
 		return appendResult(b, x)
 	case time.Time:
-		return appendString(b, formatTime(x))
+		b = append(b, '"')
+		b = x.UTC().AppendFormat(b, time.RFC3339Nano)
+		return append(b, '"')
+	case link:
+		return appendLink(b, x)
 	case span:
 		return appendString(b, x.String())
 	case object:
@@ -133,18 +138,23 @@ func appendResult(b []byte, v model.Value) []byte {
 	return append(b, "null"...)
 }
 
-// appendString writes a JSON string, taking a fast path for plain ASCII.
+// appendString writes a JSON string.
 func appendString(b []byte, s string) []byte {
+	b = append(b, '"')
+	b = appendEscaped(b, s)
+	return append(b, '"')
+}
+
+// appendEscaped writes the inside of a JSON string, taking a fast path for plain ASCII.
+func appendEscaped(b []byte, s string) []byte {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if c < 0x20 || c == '"' || c == '\\' || c >= utf8.RuneSelf {
 			enc, _ := json.Marshal(s)
-			return append(b, enc...)
+			return append(b, enc[1:len(enc)-1]...)
 		}
 	}
-	b = append(b, '"')
-	b = append(b, s...)
-	return append(b, '"')
+	return append(b, s...)
 }
 
 // formatTime writes an instant in ISO 8601, UTC, with Z (18-088 §8.2.7: TM_Instant).

@@ -243,7 +243,4 @@ func parseToken(s, tokKind string) (cursor, error) {
 	return cursor{time: time.Unix(sec, ns).UTC(), id: id}, nil
 }
 
-// Ensure the store's cursor and ours stay convertible.
-var _ = store.Cursor(cursor{}.storeCursor())
-
 func (c cursor) storeCursor() store.Cursor { return store.Cursor{Time: c.time, ID: c.id} }

@@ -1,6 +1,7 @@
 package jsonfield
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"strconv"
@@ -76,7 +77,10 @@ func (r *Reader) Kind() byte {
 
 // End checks that nothing but whitespace follows the value read.
 func (r *Reader) End() {
-	if r.Kind() != 0 {
+	if r.err != nil {
+		return
+	}
+	if r.ws(); r.i < len(r.b) {
 		r.Fail("data after the JSON value")
 	}
 }
@@ -190,6 +194,10 @@ func (r *Reader) str() (raw []byte, escaped bool) {
 	}
 	start := r.i + 1
 	for i := start; i < len(r.b); i++ {
+		i = plainRun(r.b, i)
+		if i >= len(r.b) {
+			break
+		}
 		switch c := r.b[i]; {
 		case c == '"':
 			r.i = i + 1
@@ -212,6 +220,32 @@ func (r *Reader) str() (raw []byte, escaped bool) {
 	r.i = len(r.b)
 	r.Fail("unterminated string")
 	return nil, false
+}
+
+// Masks for testing 8 bytes at once ("SWAR"; see Hacker's Delight §6-1, "find first 0-byte").
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
+// plainRun returns the index of the first byte at or after i that ends a plain run of string
+// content: a '"', a '\\' or a control character, or len(b). It tests 8 bytes at a time.
+func plainRun(b []byte, i int) int {
+	for ; i+8 <= len(b); i += 8 {
+		x := binary.LittleEndian.Uint64(b[i:])
+		quote := x ^ (ones * '"')
+		slash := x ^ (ones * '\\')
+		special := (x-ones*0x20)&^x | (quote-ones)&^quote | (slash-ones)&^slash
+		if special&highs != 0 {
+			break
+		}
+	}
+	for ; i < len(b); i++ {
+		if c := b[i]; c == '"' || c == '\\' || c < 0x20 {
+			return i
+		}
+	}
+	return i
 }
 
 // escapeLen returns the length of the escape sequence at the start of b, or 0 if invalid.

@@ -1,6 +1,10 @@
 package jsonfield
 
-import "github.com/vindel-hub/vindel/ingest"
+import (
+	"unicode/utf8"
+
+	"github.com/vindel-hub/vindel/ingest"
+)
 
 // Bool reads true or false; null gives false.
 func (r *Reader) Bool() bool {
@@ -26,8 +30,11 @@ func (r *Reader) Value() any {
 		m := make(map[string]any)
 		r.Object()
 		for r.Next() {
-			k := string(r.Key())
-			m[k] = r.Value()
+			k := r.Key()
+			if !utf8.Valid(k) {
+				k = toValidUTF8(k)
+			}
+			m[string(k)] = r.Value()
 		}
 		return m
 	case '[':

@@ -4,12 +4,13 @@
 //
 // Two decoders are offered. "cayennelpp" knows the base type table of the LPP 1.0 spec
 // (the IPSO object IDs minus 3200) and rejects any other type, as ChirpStack v3 does.
-// "cayennelpp-extended" also knows the extension types ChirpStack v4 decodes
-// (chirpstack/src/codec/cayenne_lpp.rs), whose sizes, scales and signedness agree with the
-// ElectronicCats CayenneLPP library's table (src/CayenneLPP.h): generic sensor, voltage,
-// current, frequency, percentage, altitude, concentration, power, distance, energy,
-// direction, Unix time, colour and switch. Older ElectronicCats releases number
-// concentration and colour 143 and 144; those codes are not accepted.
+// "cayennelpp-extended" also knows the extension types ChirpStack v4 decodes, with its
+// names (chirpstack/chirpstack, chirpstack/src/codec/cayenne_lpp.rs): generic sensor,
+// voltage, current, frequency, percentage, altitude, concentration, power, distance,
+// energy, direction, Unix time, colour and switch. Their sizes, scales and signedness agree
+// with the table of the ElectronicCats CayenneLPP library (src/CayenneLPP.h) for every type
+// both define; one ElectronicCats release numbers ppm and RGB colour 143 and 144 instead
+// of 125 and 135, and those codes are not accepted.
 package cayennelpp
 
 import (

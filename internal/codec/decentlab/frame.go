@@ -15,6 +15,9 @@ const protocolVersion = 2
 // headerLen is version (1 byte) + device ID (2) + sensor-present flags (2).
 const headerLen = 5
 
+// versionAny is the protocol version as output, boxed once.
+var versionAny any = float64(protocolVersion)
+
 // maxWords bounds a sensor's word count, so a decode reads into a stack array.
 const maxWords = 32
 
@@ -44,7 +47,7 @@ func (d decoder) Decode(in codec.Input) (codec.Output, error) {
 
 	flags := binary.BigEndian.Uint16(b[3:5])
 	out := codec.Output{Data: make(map[string]any, 2+d.m.countValues(flags))}
-	out.Data["protocol_version"] = float64(protocolVersion)
+	out.Data["protocol_version"] = versionAny
 	out.Data["device_id"] = float64(binary.BigEndian.Uint16(b[1:3]))
 
 	pos := headerLen
@@ -57,9 +60,10 @@ func (d decoder) Decode(in codec.Input) (codec.Output, error) {
 		}
 	}
 
-	if extra := flags >> len(d.m.sensors); extra != 0 {
-		out.Warnings = append(out.Warnings,
-			fmt.Sprintf("flags 0x%04x name sensors %s does not have; ignored", flags, d.m.name))
+	if flags>>len(d.m.sensors) != 0 {
+		out.Warnings = append(out.Warnings, fmt.Sprintf(
+			"flags 0x%04x set bits beyond the %d sensors of %s; ignored",
+			flags, len(d.m.sensors), d.m.name))
 	}
 	if pos < len(b) {
 		out.Warnings = append(out.Warnings,

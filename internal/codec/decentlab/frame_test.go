@@ -134,6 +134,9 @@ func TestWarnings(t *testing.T) {
 func TestTables(t *testing.T) {
 	for _, m := range allModels() {
 		t.Run(m.name, func(t *testing.T) {
+			if m.source == "" {
+				t.Error("no source for the formulas")
+			}
 			if len(m.sensors) > 16 {
 				t.Fatalf("%d sensors, flags hold 16", len(m.sensors))
 			}

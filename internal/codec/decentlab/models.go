@@ -4,8 +4,7 @@ package decentlab
 func allModels() []*model {
 	var ms []*model
 	for _, group := range [][]*model{
-		climateModels(), weatherModels(), waterModels(), soilModels(), plantModels(),
-		analogModels(),
+		climateModels, weatherModels, waterModels, soilModels, plantModels, analogModels,
 	} {
 		ms = append(ms, group...)
 	}

@@ -2,60 +2,58 @@ package decentlab
 
 // Plant, leaf and greenhouse models.
 
-func plantModels() []*model {
-	return []*model{
-		{name: "dl-gmm", source: src + "dl-gmm.js@9dd8e49a49", sensors: []sensor{
-			{7, []value{
-				v("photosynthetically_active_radiation", "Photosynthetically active radiation",
-					"µmol⋅m⁻²⋅s⁻¹", offDiv(0, 32768, 10)),
-				v("air_temperature", "Air temperature", "°C", offDiv(1, 32768, 100)),
-				v("air_humidity", "Air humidity", "%", offDiv(2, 32768, 10)),
-				v("co2_concentration", "CO2 concentration", "ppm", offDiv(3, 32768, 1)),
-				v("atmospheric_pressure", "Atmospheric pressure", "kPa", offDiv(4, 32768, 100)),
-				v("vapor_pressure_deficit", "Vapor pressure deficit", "kPa",
-					offDiv(5, 32768, 100)),
-				v("dew_point", "Dew point", "°C", offDiv(6, 32768, 100)),
-			}},
-			battery,
+var plantModels = []*model{
+	{name: "dl-gmm", source: src + "dl-gmm.js@9dd8e49a49", sensors: []sensor{
+		{7, []value{
+			v("photosynthetically_active_radiation", "Photosynthetically active radiation",
+				"µmol⋅m⁻²⋅s⁻¹", offDiv(0, 32768, 10)),
+			v("air_temperature", "Air temperature", "°C", offDiv(1, 32768, 100)),
+			v("air_humidity", "Air humidity", "%", offDiv(2, 32768, 10)),
+			v("co2_concentration", "CO2 concentration", "ppm", offDiv(3, 32768, 1)),
+			v("atmospheric_pressure", "Atmospheric pressure", "kPa", offDiv(4, 32768, 100)),
+			v("vapor_pressure_deficit", "Vapor pressure deficit", "kPa",
+				offDiv(5, 32768, 100)),
+			v("dew_point", "Dew point", "°C", offDiv(6, 32768, 100)),
 		}},
-		{name: "dl-ifd", source: src + "dl-ifd.js", sensors: []sensor{
-			{1, []value{v("fruit_size", "Fruit size", "mm", div(0, 100))}},
-			battery,
+		battery,
+	}},
+	{name: "dl-ifd", source: src + "dl-ifd.js", sensors: []sensor{
+		{1, []value{v("fruit_size", "Fruit size", "mm", div(0, 100))}},
+		battery,
+	}},
+	{name: "dl-isd", source: src + "dl-isd.js", sensors: []sensor{
+		{1, []value{v("stem_size", "Stem size", "mm", div(0, 1000))}},
+		battery,
+	}},
+	{name: "dl-ilt", source: src + "dl-ilt.js", sensors: []sensor{
+		{1, []value{v("leaf_temperature", "Leaf temperature", "°C", offDiv(0, 32768, 100))}},
+		battery,
+	}},
+	{name: "dl-lws", source: src + "dl-lws.js", sensors: []sensor{
+		{2, []value{vn("leaf_wetness_index", "Leaf wetness index",
+			func(x, _ []float64) float64 { return adc24(x) * 1 })}},
+		battery,
+	}},
+	{name: "dl-zn1", source: src + "dl-zn1.js", sensors: []sensor{
+		{2, []value{v("dendrometer_position", "Dendrometer position", "µm",
+			func(x, _ []float64) float64 { return adc24(x) * 20000 })}},
+		battery,
+	}},
+	{name: "dl-zn2", source: src + "dl-zn2.js", sensors: []sensor{
+		{4, []value{
+			v("dendrometer_a_position", "Dendrometer A Position", "µm",
+				func(x, _ []float64) float64 { return adc24(x) * 20000 }),
+			v("dendrometer_b_position", "Dendrometer B Position", "µm",
+				func(x, _ []float64) float64 {
+					return ((x[0]+x[1]*65536)/8388608 - (x[2]+x[3]*65536)/8388608) * 20000
+				}),
 		}},
-		{name: "dl-isd", source: src + "dl-isd.js", sensors: []sensor{
-			{1, []value{v("stem_size", "Stem size", "mm", div(0, 1000))}},
-			battery,
-		}},
-		{name: "dl-ilt", source: src + "dl-ilt.js", sensors: []sensor{
-			{1, []value{v("leaf_temperature", "Leaf temperature", "°C", offDiv(0, 32768, 100))}},
-			battery,
-		}},
-		{name: "dl-lws", source: src + "dl-lws.js", sensors: []sensor{
-			{2, []value{vn("leaf_wetness_index", "Leaf wetness index",
-				func(x, _ []float64) float64 { return adc24(x) * 1 })}},
-			battery,
-		}},
-		{name: "dl-zn1", source: src + "dl-zn1.js", sensors: []sensor{
-			{2, []value{v("dendrometer_position", "Dendrometer position", "µm",
-				func(x, _ []float64) float64 { return adc24(x) * 20000 })}},
-			battery,
-		}},
-		{name: "dl-zn2", source: src + "dl-zn2.js", sensors: []sensor{
-			{4, []value{
-				v("dendrometer_a_position", "Dendrometer A Position", "µm",
-					func(x, _ []float64) float64 { return adc24(x) * 20000 }),
-				v("dendrometer_b_position", "Dendrometer B Position", "µm",
-					func(x, _ []float64) float64 {
-						return ((x[0]+x[1]*65536)/8388608 - (x[2]+x[3]*65536)/8388608) * 20000
-					}),
-			}},
-			battery,
-		}},
-		{name: "dl-isf", source: src + "dl-isf.js", sensors: []sensor{
-			{16, isfValues()},
-			battery,
-		}},
-	}
+		battery,
+	}},
+	{name: "dl-isf", source: src + "dl-isf.js", sensors: []sensor{
+		{16, isfValues()},
+		battery,
+	}},
 }
 
 // mulOffDiv is (x[i]·k − o) / d.

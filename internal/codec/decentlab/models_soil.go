@@ -7,56 +7,54 @@ import (
 
 // Soil moisture and temperature models.
 
-func soilModels() []*model {
-	return []*model{
-		{name: "dl-5tm", source: src + "dl-5tm.js", sensors: []sensor{
-			{2, []value{
-				vn("dielectric_permittivity", "Dielectric permittivity", div(0, 50)),
-				v("volumetric_water_content", "Volumetric water content", m3m3, vwc5tm),
-				v("soil_temperature", "Soil temperature", "°C", offDiv(1, 400, 10)),
-			}},
-			battery,
+var soilModels = []*model{
+	{name: "dl-5tm", source: src + "dl-5tm.js", sensors: []sensor{
+		{2, []value{
+			vn("dielectric_permittivity", "Dielectric permittivity", div(0, 50)),
+			v("volumetric_water_content", "Volumetric water content", m3m3, vwc5tm),
+			v("soil_temperature", "Soil temperature", "°C", offDiv(1, 400, 10)),
 		}},
-		{name: "dl-trs11", source: src + "dl-trs11.js", sensors: []sensor{
-			{2, []value{
-				vn("dielectric_permittivity", "Dielectric permittivity", trs1xPermittivity),
-				v("volumetric_water_content", "Volumetric water content", m3m3, trs1xVWC),
-				v("soil_temperature", "Soil temperature", "°C", offDiv(1, 32768, 10)),
-			}},
-			battery,
+		battery,
+	}},
+	{name: "dl-trs11", source: src + "dl-trs11.js", sensors: []sensor{
+		{2, []value{
+			vn("dielectric_permittivity", "Dielectric permittivity", trs1xPermittivity),
+			v("volumetric_water_content", "Volumetric water content", m3m3, trs1xVWC),
+			v("soil_temperature", "Soil temperature", "°C", offDiv(1, 32768, 10)),
 		}},
-		{name: "dl-trs12", source: src + "dl-trs12.js", sensors: []sensor{
-			{3, []value{
-				vn("dielectric_permittivity", "Dielectric permittivity", trs1xPermittivity),
-				v("volumetric_water_content", "Volumetric water content", m3m3, trs1xVWC),
-				v("soil_temperature", "Soil temperature", "°C", offDiv(1, 32768, 10)),
-				v("electrical_conductivity", "Electrical conductivity", uscm, raw(2)),
-			}},
-			battery,
+		battery,
+	}},
+	{name: "dl-trs12", source: src + "dl-trs12.js", sensors: []sensor{
+		{3, []value{
+			vn("dielectric_permittivity", "Dielectric permittivity", trs1xPermittivity),
+			v("volumetric_water_content", "Volumetric water content", m3m3, trs1xVWC),
+			v("soil_temperature", "Soil temperature", "°C", offDiv(1, 32768, 10)),
+			v("electrical_conductivity", "Electrical conductivity", uscm, raw(2)),
 		}},
-		{name: "dl-trs21", source: src + "dl-trs21.js", sensors: []sensor{
-			{2, []value{
-				v("water_potential", "Water potential", "kPa", func(x, _ []float64) float64 {
-					return -(x[0] / 10)
-				}),
-				v("soil_temperature", "Soil temperature", "°C", offDiv(1, 32768, 10)),
-			}},
-			battery,
+		battery,
+	}},
+	{name: "dl-trs21", source: src + "dl-trs21.js", sensors: []sensor{
+		{2, []value{
+			v("water_potential", "Water potential", "kPa", func(x, _ []float64) float64 {
+				return -(x[0] / 10)
+			}),
+			v("soil_temperature", "Soil temperature", "°C", offDiv(1, 32768, 10)),
 		}},
-		{name: "dl-tp", source: src + "dl-tp.js@7819187019", sensors: []sensor{
-			{16, tpValues()},
-			battery,
-		}},
-		{name: "dl-sdd", source: src + "dl-sdd.js", sensors: []sensor{
-			{18, sddValues(0)},
-			{18, sddValues(6)},
-			battery,
-		}},
-		{name: "dl-smtp", source: src + "dl-smtp.js", sensors: []sensor{
-			{16, smtpValues()},
-			battery,
-		}},
-	}
+		battery,
+	}},
+	{name: "dl-tp", source: src + "dl-tp.js@7819187019", sensors: []sensor{
+		{16, tpValues()},
+		battery,
+	}},
+	{name: "dl-sdd", source: src + "dl-sdd.js", sensors: []sensor{
+		{18, sddValues(0)},
+		{18, sddValues(6)},
+		battery,
+	}},
+	{name: "dl-smtp", source: src + "dl-smtp.js", sensors: []sensor{
+		{16, smtpValues()},
+		battery,
+	}},
 }
 
 // m3m3 is volumetric water content as the vendor spells it.

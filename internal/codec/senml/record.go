@@ -57,37 +57,39 @@ var labels = map[string]int{
 	"s": hasS, "t": hasT, "ut": hasUt,
 }
 
-// parseRecord types a record's fields (RFC 8428 Table 2). Labels are compared byte by
-// byte (§3). Unknown labels are ignored unless they end in "_" (§4.4).
-func parseRecord(fields map[string]json.RawMessage) (rawRecord, error) {
-	var r rawRecord
-	for label, raw := range fields {
-		bit, known := labels[label]
-		if !known {
-			if strings.HasSuffix(label, "_") {
-				return r, fmt.Errorf("label %q must be understood: %w", label, codec.ErrInvalid)
-			}
-			continue
+// field types one field (RFC 8428 Table 2). Labels are compared byte by byte (§3).
+// Unknown labels are ignored unless they end in "_" (§4.4). A repeated label keeps its
+// last value.
+func (r *rawRecord) field(label, raw []byte) error {
+	bit, known := labels[string(label)]
+	if !known {
+		if bytes.HasSuffix(label, []byte("_")) {
+			return fmt.Errorf("label %q must be understood: %w", label, codec.ErrInvalid)
 		}
-		if err := r.set(bit, raw); err != nil {
-			return r, fmt.Errorf("label %q: %w", label, err)
-		}
-		r.has |= bit
+		return nil
 	}
+	if err := r.set(bit, raw); err != nil {
+		return fmt.Errorf("label %q: %w", label, err)
+	}
+	r.has |= bit
+	return nil
+}
 
+// check applies the value rule of RFC 8428 §4.2: exactly one value field, or none if
+// there is a sum. A record of base fields only is let through (§5.1.7).
+func (r *rawRecord) check() error {
 	if n := popcount(r.has & valueFields); n > 1 {
-		return r, fmt.Errorf("%d value fields, at most one allowed: %w", n, codec.ErrInvalid)
+		return fmt.Errorf("%d value fields, at most one allowed: %w", n, codec.ErrInvalid)
 	}
-	// §4.2: exactly one value field unless there is a sum.
 	if !r.baseOnly() && r.has&valueFields == 0 && r.has&hasS == 0 {
-		return r, fmt.Errorf("no value field (v, vs, vb or vd) and no sum: %w",
+		return fmt.Errorf("no value field (v, vs, vb or vd) and no sum: %w",
 			codec.ErrInvalid)
 	}
-	return r, nil
+	return nil
 }
 
 // set stores one field's JSON value, checking its JSON type.
-func (r *rawRecord) set(bit int, raw json.RawMessage) error {
+func (r *rawRecord) set(bit int, raw []byte) error {
 	var err error
 	switch bit {
 	case hasBn:
@@ -136,7 +138,7 @@ func (r *rawRecord) number(bit int) *float64 {
 
 // jsonString reads a JSON string; the common case of no escapes and ASCII only is sliced
 // without a second decode.
-func jsonString(raw json.RawMessage) (string, error) {
+func jsonString(raw []byte) (string, error) {
 	if len(raw) < 2 || raw[0] != '"' {
 		return "", fmt.Errorf("want a string, got %.20s: %w", raw, codec.ErrInvalid)
 	}
@@ -161,7 +163,7 @@ func ascii(b []byte) bool {
 }
 
 // jsonNumber reads a JSON number (already validated by encoding/json) as a double.
-func jsonNumber(raw json.RawMessage) (float64, error) {
+func jsonNumber(raw []byte) (float64, error) {
 	if len(raw) == 0 || raw[0] != '-' && (raw[0] < '0' || raw[0] > '9') {
 		return 0, fmt.Errorf("want a number, got %.20s: %w", raw, codec.ErrInvalid)
 	}
@@ -172,7 +174,7 @@ func jsonNumber(raw json.RawMessage) (float64, error) {
 	return f, nil
 }
 
-func jsonBool(raw json.RawMessage) (bool, error) {
+func jsonBool(raw []byte) (bool, error) {
 	switch string(raw) {
 	case "true":
 		return true, nil
@@ -184,7 +186,7 @@ func jsonBool(raw json.RawMessage) (bool, error) {
 
 // dataValue reads vd: base64 with the URL-safe alphabet, padding omitted (RFC 8428 §5,
 // RFC 4648 §5). Padding is tolerated.
-func dataValue(raw json.RawMessage) ([]byte, error) {
+func dataValue(raw []byte) ([]byte, error) {
 	s, err := jsonString(raw)
 	if err != nil {
 		return nil, err

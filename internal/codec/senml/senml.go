@@ -4,7 +4,6 @@
 package senml
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
 	"time"
@@ -55,29 +54,22 @@ type base struct {
 // are taken from now. Records carrying only base fields (as in RFC 8428 §5.1.7) give no
 // Record. Every error wraps codec.ErrInvalid.
 func Resolve(b []byte, now time.Time) ([]Record, error) {
-	var pack []map[string]json.RawMessage
-	if err := json.Unmarshal(b, &pack); err != nil {
-		return nil, fmt.Errorf("senml: not a pack (a JSON array of objects): %v: %w",
-			err, codec.ErrInvalid)
-	}
-	if len(pack) == 0 {
-		return nil, fmt.Errorf("senml: empty pack: %w", codec.ErrInvalid)
+	pack, err := parsePack(b)
+	if err != nil {
+		return nil, err
 	}
 
 	var st base
 	recs := make([]Record, 0, len(pack))
-	for i, fields := range pack {
-		r, err := parseRecord(fields)
-		if err == nil {
-			err = st.apply(i, &r)
-		}
-		if err != nil {
+	for i := range pack {
+		r := &pack[i]
+		if err := st.apply(i, r); err != nil {
 			return nil, fmt.Errorf("senml: record %d: %w", i, err)
 		}
 		if r.baseOnly() {
 			continue
 		}
-		rec, err := st.resolve(&r, now)
+		rec, err := st.resolve(r, now)
 		if err != nil {
 			return nil, fmt.Errorf("senml: record %d: %w", i, err)
 		}

@@ -87,7 +87,8 @@ func readWhileWriting(t *testing.T, b Backend) error {
 	if _, err := b.Count(ctx, 1, time.Time{}, time.Time{}); err != nil {
 		return err
 	}
-	if _, err := b.Range(ctx, store.RangeQuery{DatastreamID: 2, Desc: true, Limit: 10}); err != nil {
+	q := store.RangeQuery{DatastreamID: 2, Desc: true, Limit: 10}
+	if _, err := b.Range(ctx, q); err != nil {
 		return err
 	}
 	if _, err := b.Scan(ctx, store.ScanQuery{Limit: 10}); err != nil {
