@@ -49,14 +49,16 @@
 //	{"type":"caughtUp","offset":5000}
 //
 // once the replay has reached "head" (or "from", if that is higher): everything after it is
-// live. Offsets restart their increasing order at each "subscribed" frame.
+// live. Offsets restart their increasing order at each "subscribed" frame: a client that
+// subscribes by message may first get frames of the URL's subscription, which end there.
 //
 //	{"type":"error","code":"bad_request","message":"…"}
 //
 // reports a bad subscribe message (the current subscription stays) or bad URL parameters (the
 // connection is then closed with 1008). Other codes: "replay_limited" (see Resume),
 // "replay_failed" (the store could not be read; the connection is closed with 1011, since the
-// hub cannot resume without a gap) and "too_slow" (SSE only, see Flow control).
+// hub cannot resume without a gap), and for SSE only "too_slow" and "going_away" (see
+// Server-Sent Events).
 //
 // # Resume
 //
@@ -95,8 +97,10 @@
 // as the data of events named after the frame type ("event: observation", "event:
 // subscribed", …); observation events carry "id: <offset>", so a browser's EventSource
 // resumes by itself through the Last-Event-ID header, which takes precedence over ?from=.
-// Comment lines (": ping") keep the connection open. A slow SSE client gets an "event: error"
-// with code "too_slow" before the response ends.
+// Comment lines (": ping") keep the connection open. Bad parameters are answered with 400 and
+// an error frame as the body. Where a WebSocket gets a close frame, an SSE client gets a last
+// "event: error" before the response ends: code "too_slow" when it fell behind, "going_away"
+// when the hub shuts down.
 //
 // # Origins
 //

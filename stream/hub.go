@@ -167,6 +167,11 @@ func (h *Hub) attach(c *client, sub subscription) (plan, error) {
 	if h.closed {
 		return plan{}, errHubClosed
 	}
+	select {
+	case <-c.done: // dropped meanwhile: do not register it again
+		return plan{}, errKilled
+	default:
+	}
 	h.clients[c] = struct{}{}
 	c.filter = sub.filter
 	p := plan{head: h.head, floor: h.ring.floor}

@@ -14,6 +14,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/vindel-hub/vindel/internal/model"
+	"github.com/vindel-hub/vindel/internal/store/memstore"
 )
 
 func TestOrdering(t *testing.T) {
@@ -114,6 +115,28 @@ func resumed(t *testing.T, r *rig, from uint64, viaMsg bool) *wsClient {
 		t.Fatalf("subscribed %+v, want from %d", f, from)
 	}
 	return c
+}
+
+// TestResumeOnMemstore replays from the real in-memory store, whose keyset paging the
+// hub's store replay and MaxReplay walk must agree with.
+func TestResumeOnMemstore(t *testing.T) {
+	r := newRigOn(t, Options{Buffer: 4, MaxReplay: 3000}, memstore.New())
+	var ids []uint64
+	for _, id := range gappedOffsets(5000) {
+		ids = append(ids, id)
+		r.publish(t, obsAt(id, publicStreams[id%3]))
+	}
+	from := ids[1000]
+	c := r.dial(t, fmt.Sprintf("from=%d", from))
+	e := c.expect(typeError) // 3,999 are after from; the newest 3,000 stored are replayed
+	if want := ids[len(ids)-4-3000-1]; e.Code != codeReplayLimited || *e.From != want {
+		t.Fatalf("error frame %+v, want %s from %d", e, codeReplayLimited, want)
+	}
+	c.expect(typeSubscribed)
+	if got := c.offsetsUntil(ids[len(ids)-1]); !slices.Equal(got, ids[len(ids)-3004:]) {
+		t.Errorf("got %d offsets, want the last 3004; first difference at %d", len(got),
+			firstDiff(got, ids[len(ids)-3004:]))
+	}
 }
 
 func TestMaxReplay(t *testing.T) {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/vindel-hub/vindel/internal/metrics"
 	"github.com/vindel-hub/vindel/internal/model"
+	"github.com/vindel-hub/vindel/internal/store"
 )
 
 // waitFor bounds every wait of a test for something that should happen promptly.
@@ -24,11 +25,12 @@ const waitFor = 20 * time.Second
 
 // rig is a hub behind a real HTTP server, on a fake store and catalogue.
 type rig struct {
-	hub *Hub
-	st  *fakeStore
-	cat *fakeCatalog
-	m   *metrics.Metrics
-	srv *httptest.Server
+	hub   *Hub
+	st    *fakeStore  // the store, when it is the fake
+	store store.Store // the store
+	cat   *fakeCatalog
+	m     *metrics.Metrics
+	srv   *httptest.Server
 }
 
 // newRig starts a hub with opt on st (a new fakeStore when nil).
@@ -37,7 +39,15 @@ func newRig(t testing.TB, opt Options, st *fakeStore) *rig {
 	if st == nil {
 		st = &fakeStore{}
 	}
-	r := &rig{st: st, cat: newCatalog(), m: metrics.New()}
+	r := newRigOn(t, opt, st)
+	r.st = st
+	return r
+}
+
+// newRigOn starts a hub with opt on any store.
+func newRigOn(t testing.TB, opt Options, st store.Store) *rig {
+	t.Helper()
+	r := &rig{store: st, cat: newCatalog(), m: metrics.New()}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if os.Getenv("STREAM_TEST_LOG") != "" {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -55,7 +65,7 @@ func newRig(t testing.TB, opt Options, st *fakeStore) *rig {
 // publish stores obs, then hands them to the hub, as the pipeline does.
 func (r *rig) publish(t testing.TB, obs ...model.Observation) {
 	t.Helper()
-	if err := r.st.Append(context.Background(), obs); err != nil {
+	if err := r.store.Append(context.Background(), obs); err != nil {
 		t.Fatalf("append: %v", err)
 	}
 	r.hub.Publish(obs)

@@ -1,13 +1,14 @@
 package envelope
 
 import (
+	"bytes"
+	"encoding/json"
 	"testing"
 
 	"github.com/vindel-hub/vindel/ingest"
 )
 
-// BenchmarkParse measures Parse per dialect, with the dialect fixed (as a configured source
-// has it) and with detection.
+// BenchmarkParse measures Parse per dialect and variant of the sample.
 func BenchmarkParse(b *testing.B) {
 	cases := []struct {
 		name    string
@@ -21,15 +22,10 @@ func BenchmarkParse(b *testing.B) {
 		{"tts", ttsDir + "tts-v3-up.json", ingest.DialectTTS},
 	}
 	for _, c := range cases {
-		body := readFile(b, c.file)
-		for _, detect := range []bool{false, true} {
-			m := ingest.Message{Source: "bench", Event: "up", Dialect: c.dialect, Body: body}
-			name := c.name + "/fixed"
-			if detect {
-				m.Dialect = ingest.DialectUnknown
-				name = c.name + "/detect"
-			}
-			b.Run(name, func(b *testing.B) {
+		for _, v := range variants(b, readFile(b, c.file), c.dialect) {
+			body := v.body
+			m := ingest.Message{Source: "bench", Event: "up", Dialect: v.dialect, Body: body}
+			b.Run(c.name+"/"+v.name, func(b *testing.B) {
 				b.ReportAllocs()
 				b.SetBytes(int64(len(body)))
 				for b.Loop() {
@@ -39,6 +35,30 @@ func BenchmarkParse(b *testing.B) {
 				}
 			})
 		}
+	}
+}
+
+type variant struct {
+	name    string
+	body    []byte
+	dialect ingest.Dialect
+}
+
+// variants are the sample as written (indented) and compact, as network servers send JSON,
+// each with the dialect fixed (as a configured source has it) and detected.
+func variants(b *testing.B, body []byte, d ingest.Dialect) []variant {
+	b.Helper()
+	if d == ingest.DialectChirpStackV3P {
+		return []variant{{"binary/fixed", body, d}, {"binary/detect", body, ingest.DialectUnknown}}
+	}
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, body); err != nil {
+		b.Fatal(err)
+	}
+	compact := buf.Bytes()
+	return []variant{
+		{"indented/fixed", body, d}, {"indented/detect", body, ingest.DialectUnknown},
+		{"compact/fixed", compact, d}, {"compact/detect", compact, ingest.DialectUnknown},
 	}
 }
 

@@ -114,9 +114,9 @@ func (h *Hub) buildSources() error {
 	for _, c := range srcs {
 		s, err := mqttsub.New(mqttsub.Config{
 			Name: c.Name, Broker: c.Broker, ClientID: c.ClientID, Username: c.Username,
-			Password: c.Password, Topics: c.Topics, QoS: byte(max(c.QoS, 1)),
+			Password: c.Password, Topics: c.Topics, QoS: byte(c.QoS),
 			Dialect: ingest.Dialect(c.Dialect), SharedGroup: c.SharedGroup,
-		}, h.pipeline, h.metrics, h.log.With("component", "mqtt", "source", c.Name))
+		}, h.pipeline, h.metrics, h.log.With("component", "mqtt"))
 		if err != nil {
 			return fmt.Errorf("hub: mqtt source %q: %w", c.Name, err)
 		}

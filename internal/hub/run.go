@@ -57,6 +57,9 @@ func (h *Hub) Run(ctx context.Context) error {
 	return errors.Join(cause, httpErr, pipeErr)
 }
 
+// BrokerURL is the embedded broker's MQTT URL, or "" when it is off.
+func (h *Hub) BrokerURL() string { return h.brokerURL() }
+
 func (h *Hub) brokerURL() string {
 	if h.broker == nil {
 		return ""

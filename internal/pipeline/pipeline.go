@@ -56,7 +56,8 @@ type Pipeline struct {
 
 	queue   chan ingest.Message
 	results chan result
-	mu      sync.RWMutex // guards closed against sends on a closed queue
+	durable chan []model.Observation // written batches, waiting for the store's flush
+	mu      sync.RWMutex             // guards closed against sends on a closed queue
 	closed  bool
 	nextID  uint64 // owned by the sequencer
 }
@@ -84,6 +85,7 @@ func New(ctx context.Context, d Deps, opt Options) (*Pipeline, error) {
 		warn:    newWarner(d.Log),
 		queue:   make(chan ingest.Message, opt.Queue),
 		results: make(chan result, opt.Queue),
+		durable: make(chan []model.Observation, 64),
 	}
 
 	since := time.Now().Add(-opt.DedupWindow)
@@ -136,6 +138,11 @@ func (p *Pipeline) Run(ctx context.Context) error {
 		defer close(seqDone)
 		p.sequence()
 	}()
+	pubDone := make(chan struct{})
+	go func() {
+		defer close(pubDone)
+		p.publish()
+	}()
 
 	<-ctx.Done()
 	p.mu.Lock()
@@ -145,6 +152,8 @@ func (p *Pipeline) Run(ctx context.Context) error {
 	workers.Wait()
 	close(p.results)
 	<-seqDone
+	close(p.durable)
+	<-pubDone
 
 	flushCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()

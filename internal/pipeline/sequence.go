@@ -117,6 +117,36 @@ func (p *Pipeline) write(ctx context.Context, obs []model.Observation) {
 		return
 	}
 	p.d.Metrics.StoreSeconds.Observe(time.Since(start).Seconds())
-	p.d.Metrics.Observations.Add(float64(len(obs)))
-	p.d.Stream.Publish(obs)
+	p.durable <- append([]model.Observation(nil), obs...)
+}
+
+// publish hands Observations to the stream once the store has made them durable, so that a
+// client that sees one on the stream finds it on /v1.1 too. It waits for the store per group
+// of batches, not per batch: when writes come fast, one Flush covers many of them.
+func (p *Pipeline) publish() {
+	ctx := context.Background()
+	for first := range p.durable {
+		group := [][]model.Observation{first}
+	more:
+		for {
+			select {
+			case b, ok := <-p.durable:
+				if !ok {
+					break more
+				}
+				group = append(group, b)
+			default:
+				break more
+			}
+		}
+		if err := p.d.Store.Flush(ctx); err != nil {
+			p.d.Metrics.StoreErrors.Inc()
+			p.d.Log.Error("flush observations; not published", "batches", len(group), "err", err)
+			continue
+		}
+		for _, b := range group {
+			p.d.Metrics.Observations.Add(float64(len(b)))
+			p.d.Stream.Publish(b)
+		}
+	}
 }

@@ -10,44 +10,82 @@ import (
 	"github.com/vindel-hub/vindel/internal/store"
 )
 
-// fakeStore is a store.Store over a slice sorted by ID, written for these tests only: the
-// real stores are being written in parallel and get their own shared suite (storetest).
-// It follows the store.Store contract as store.go documents it — Range ordered by
-// (phenomenonTime, ID), After exclusive in the direction of reading, Scan by ID — and
-// counts calls and rows so tests can check what a request costs. To run these tests on
-// the real in-memory store, change newTestStore to return memstore.New() wrapped in the
-// same counting layer.
-type fakeStore struct {
+// countingStore wraps the store under test, counting calls and rows so that tests can
+// check what a request costs (store.Range calls per Datastream, rows per page).
+type countingStore struct {
+	store.Store
 	mu    sync.Mutex
-	obs   []model.Observation           // sorted by ID
-	byDS  map[int64][]model.Observation // per Datastream, sorted by (phenomenonTime, ID)
-	calls map[string]int                // method name → calls
-	rows  map[string]int                // method name → Observations returned
-	last  store.RangeQuery              // the last Range query
+	calls map[string]int   // method name → calls
+	rows  map[string]int   // method name → Observations returned
+	last  store.RangeQuery // the last Range query
 }
 
-func newTestStore(obs []model.Observation) *fakeStore {
-	s := &fakeStore{calls: map[string]int{}, rows: map[string]int{}}
-	_ = s.Append(context.Background(), obs)
-	return s
+// newTestStore returns the store the tests run on. It is fakeStore, an in-test fake: the
+// real stores are written in parallel and get their own shared suite (storetest). To run
+// these tests on internal/store/memstore instead, build it here, Append obs and Flush.
+func newTestStore(obs []model.Observation) *countingStore {
+	base := &fakeStore{}
+	_ = base.Append(context.Background(), obs)
+	return &countingStore{Store: base, calls: map[string]int{}, rows: map[string]int{}}
 }
 
-func (s *fakeStore) note(method string, rows int) {
+func (s *countingStore) note(method string, rows int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	s.calls[method]++
 	s.rows[method] += rows
 }
 
 // resetCounts clears the call and row counters.
-func (s *fakeStore) resetCounts() {
+func (s *countingStore) resetCounts() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.calls, s.rows = map[string]int{}, map[string]int{}
 }
 
-func (s *fakeStore) count(method string) (calls, rows int) {
+func (s *countingStore) count(method string) (calls, rows int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.calls[method], s.rows[method]
+}
+
+func (s *countingStore) Get(ctx context.Context, id uint64) (model.Observation, error) {
+	s.note("Get", 0)
+	return s.Store.Get(ctx, id)
+}
+
+func (s *countingStore) Range(ctx context.Context, q store.RangeQuery) ([]model.Observation, error) {
+	out, err := s.Store.Range(ctx, q)
+	s.note("Range", len(out))
+	s.mu.Lock()
+	s.last = q
+	s.mu.Unlock()
+	return out, err
+}
+
+func (s *countingStore) Scan(ctx context.Context, q store.ScanQuery) ([]model.Observation, error) {
+	out, err := s.Store.Scan(ctx, q)
+	s.note("Scan", len(out))
+	return out, err
+}
+
+func (s *countingStore) Count(ctx context.Context, ds int64, from, to time.Time) (int64, error) {
+	s.note("Count", 0)
+	return s.Store.Count(ctx, ds, from, to)
+}
+
+func (s *countingStore) Latest(ctx context.Context) (map[int64]model.Observation, error) {
+	s.note("Latest", 0)
+	return s.Store.Latest(ctx)
+}
+
+// fakeStore is a store.Store over a slice sorted by ID, written for these tests only, that
+// follows the contract store.go documents: Range ordered by (phenomenonTime, ID) with
+// After exclusive in the direction of reading, Scan by ID, Count over [from, to).
+type fakeStore struct {
+	mu   sync.Mutex
+	obs  []model.Observation           // sorted by ID
+	byDS map[int64][]model.Observation // per Datastream, sorted by (phenomenonTime, ID)
 }
 
 func (s *fakeStore) Append(_ context.Context, obs []model.Observation) error {
@@ -70,7 +108,6 @@ func (s *fakeStore) Flush(context.Context) error { return nil }
 func (s *fakeStore) Get(_ context.Context, id uint64) (model.Observation, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.note("Get", 0)
 	i, ok := slices.BinarySearchFunc(s.obs, id, func(o model.Observation, id uint64) int {
 		return cmpUint(o.ID, id)
 	})
@@ -91,7 +128,6 @@ func byTime(a, b model.Observation) int {
 func (s *fakeStore) Range(_ context.Context, q store.RangeQuery) ([]model.Observation, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.last = q
 	list := s.byDS[q.DatastreamID]
 	// [lo, hi) is the part of list within From, To and After.
 	search := func(t time.Time, id uint64) int {
@@ -122,7 +158,6 @@ func (s *fakeStore) Range(_ context.Context, q store.RangeQuery) ([]model.Observ
 		}
 		out = append(out, list[j])
 	}
-	s.note("Range", len(out))
 	return out, nil
 }
 
@@ -145,14 +180,12 @@ func (s *fakeStore) Scan(_ context.Context, q store.ScanQuery) ([]model.Observat
 	if q.Limit > 0 && len(out) > q.Limit {
 		out = out[:q.Limit]
 	}
-	s.note("Scan", len(out))
 	return out, nil
 }
 
 func (s *fakeStore) Count(_ context.Context, ds int64, from, to time.Time) (int64, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.note("Count", 0)
 	var n int64
 	for _, o := range s.obs {
 		if (ds == 0 || o.DatastreamID == ds) && inRange(o.PhenomenonTime, from, to) {
@@ -165,7 +198,6 @@ func (s *fakeStore) Count(_ context.Context, ds int64, from, to time.Time) (int6
 func (s *fakeStore) Latest(context.Context) (map[int64]model.Observation, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.note("Latest", 0)
 	out := map[int64]model.Observation{}
 	for _, o := range s.obs {
 		if have, ok := out[o.DatastreamID]; !ok || byTime(o, have) > 0 {

@@ -97,7 +97,7 @@ func seedObservations() []model.Observation {
 // stripped.
 type server struct {
 	*httptest.Server
-	st   *fakeStore
+	st   *countingStore
 	root string // the service root URL
 }
 

@@ -5,13 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
 	"regexp"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -111,14 +109,14 @@ func stopBrowser(t *testing.T, cmd *exec.Cmd, profile string) {
 	t.Logf("could not remove the chromium profile %s", profile)
 }
 
-// page is one browser tab.
-type page struct {
+// tab is one browser tab.
+type tab struct {
 	conn *websocket.Conn
 	id   int
 }
 
 // open opens a tab on pageURL and connects to it.
-func (b *browser) open(t *testing.T, pageURL string) *page {
+func (b *browser) open(t *testing.T, pageURL string) *tab {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodPut, b.base+"/json/new?"+pageURL, nil)
 	res, err := http.DefaultClient.Do(req)
@@ -135,11 +133,11 @@ func (b *browser) open(t *testing.T, pageURL string) *page {
 		t.Fatalf("connect to the tab: %v", err)
 	}
 	t.Cleanup(func() { _ = conn.Close() })
-	return &page{conn: conn}
+	return &tab{conn: conn}
 }
 
 // eval evaluates a JavaScript expression in the page and returns its value as a string.
-func (p *page) eval(expr string) (string, error) {
+func (p *tab) eval(expr string) (string, error) {
 	p.id++
 	call := map[string]any{"id": p.id, "method": "Runtime.evaluate",
 		"params": map[string]any{"expression": "String(" + expr + ")", "returnByValue": true}}
@@ -175,7 +173,7 @@ func (p *page) eval(expr string) (string, error) {
 }
 
 // waitEval polls expr until it yields want, failing the test after browserWait.
-func (p *page) waitEval(t *testing.T, expr, want string) {
+func (p *tab) waitEval(t *testing.T, expr, want string) {
 	t.Helper()
 	deadline := time.Now().Add(browserWait)
 	var got string
@@ -188,9 +186,3 @@ func (p *page) waitEval(t *testing.T, expr, want string) {
 	}
 	t.Fatalf("%s is %q (err %v), want %q", expr, got, err, want)
 }
-
-// discard drains r; for response bodies nobody reads.
-func discard(r io.Reader) { _, _ = io.Copy(io.Discard, r) }
-
-// queryOf returns the query of a recorded stream request.
-func queryOf(u *url.URL) string { return strings.TrimPrefix(u.RawQuery, "?") }

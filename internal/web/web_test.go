@@ -21,7 +21,9 @@ import (
 )
 
 // testCatalog serves the public view of a fixed registry.
-type testCatalog struct{ pub atomic.Pointer[devices.Snapshot] }
+type testCatalog struct {
+	pub atomic.Pointer[devices.Snapshot]
+}
 
 func (c *testCatalog) Public() *devices.Snapshot { return c.pub.Load() }
 

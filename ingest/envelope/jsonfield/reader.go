@@ -40,8 +40,8 @@ func NewReader(b []byte) Reader {
 // Err returns the first error met, wrapping ErrSyntax.
 func (r *Reader) Err() error { return r.err }
 
-// Fail records an error (if none is recorded yet) at the current position.
-func (r *Reader) Fail(msg string) {
+// fail records an error (if none is recorded yet) at the current position.
+func (r *Reader) fail(msg string) {
 	if r.err == nil {
 		r.err = fmt.Errorf("%w at offset %d: %s", ErrSyntax, r.i, msg)
 	}
@@ -81,7 +81,7 @@ func (r *Reader) End() {
 		return
 	}
 	if r.ws(); r.i < len(r.b) {
-		r.Fail("data after the JSON value")
+		r.fail("data after the JSON value")
 	}
 }
 
@@ -101,7 +101,7 @@ func (r *Reader) open(c byte, what string) bool {
 	case c:
 		r.depth++
 		if r.depth > maxDepth {
-			r.Fail("nested too deep")
+			r.fail("nested too deep")
 			return false
 		}
 		r.i++
@@ -111,7 +111,7 @@ func (r *Reader) open(c byte, what string) bool {
 		r.literal("null")
 		return false
 	}
-	r.Fail("want " + what)
+	r.fail("want " + what)
 	return false
 }
 
@@ -132,7 +132,7 @@ func (r *Reader) Next() bool {
 		r.key = r.keyBuf
 	}
 	if r.ws(); r.i >= len(r.b) || r.b[r.i] != ':' {
-		r.Fail("want ':'")
+		r.fail("want ':'")
 		return false
 	}
 	r.i++
@@ -155,7 +155,7 @@ func (r *Reader) more(closer byte) bool {
 	}
 	r.ws()
 	if r.i >= len(r.b) {
-		r.Fail("unexpected end")
+		r.fail("unexpected end")
 		return false
 	}
 	c := r.b[r.i]
@@ -172,14 +172,14 @@ func (r *Reader) more(closer byte) bool {
 		r.i++
 		return true
 	}
-	r.Fail("want ',' or '" + string(closer) + "'")
+	r.fail("want ',' or '" + string(closer) + "'")
 	return false
 }
 
 // literal consumes the literal word (true, false, null).
 func (r *Reader) literal(word string) {
 	if len(r.b)-r.i < len(word) || string(r.b[r.i:r.i+len(word)]) != word {
-		r.Fail("invalid literal")
+		r.fail("invalid literal")
 		return
 	}
 	r.i += len(word)
@@ -189,7 +189,7 @@ func (r *Reader) literal(word string) {
 // escapes.
 func (r *Reader) str() (raw []byte, escaped bool) {
 	if r.i >= len(r.b) || r.b[r.i] != '"' {
-		r.Fail("want a string")
+		r.fail("want a string")
 		return nil, false
 	}
 	start := r.i + 1
@@ -206,19 +206,19 @@ func (r *Reader) str() (raw []byte, escaped bool) {
 			n := escapeLen(r.b[i:])
 			if n == 0 {
 				r.i = i
-				r.Fail("invalid escape")
+				r.fail("invalid escape")
 				return nil, false
 			}
 			escaped = true
 			i += n - 1
 		case c < 0x20:
 			r.i = i
-			r.Fail("control character in string")
+			r.fail("control character in string")
 			return nil, false
 		}
 	}
 	r.i = len(r.b)
-	r.Fail("unterminated string")
+	r.fail("unterminated string")
 	return nil, false
 }
 
@@ -342,14 +342,14 @@ func (r *Reader) number() []byte {
 	case i < len(b) && '1' <= b[i] && b[i] <= '9':
 		i = digits(b, i)
 	default:
-		r.Fail("invalid number")
+		r.fail("invalid number")
 		return nil
 	}
 	if i < len(b) && b[i] == '.' {
 		if j := digits(b, i+1); j > i+1 {
 			i = j
 		} else {
-			r.Fail("invalid number")
+			r.fail("invalid number")
 			return nil
 		}
 	}
@@ -361,7 +361,7 @@ func (r *Reader) number() []byte {
 		if j := digits(b, i); j > i {
 			i = j
 		} else {
-			r.Fail("invalid number")
+			r.fail("invalid number")
 			return nil
 		}
 	}
@@ -400,7 +400,7 @@ func (r *Reader) Skip() {
 	case '0':
 		r.number()
 	default:
-		r.Fail("want a value")
+		r.fail("want a value")
 	}
 }
 
@@ -426,7 +426,7 @@ func (r *Reader) StringBytes() []byte {
 		r.literal("null")
 		return nil
 	}
-	r.Fail("want a string")
+	r.fail("want a string")
 	return nil
 }
 
@@ -462,12 +462,12 @@ func (r *Reader) Uint() uint64 {
 		r.literal("null")
 		return 0
 	default:
-		r.Fail("want an unsigned integer")
+		r.fail("want an unsigned integer")
 		return 0
 	}
 	v, err := strconv.ParseUint(string(text), 10, 64)
 	if err != nil && r.err == nil {
-		r.Fail("want an unsigned integer, not " + strconv.Quote(string(text)))
+		r.fail("want an unsigned integer, not " + strconv.Quote(string(text)))
 	}
 	return v
 }
@@ -479,13 +479,13 @@ func (r *Reader) Float() float64 {
 		text := r.number()
 		v, err := strconv.ParseFloat(string(text), 64)
 		if err != nil {
-			r.Fail("number out of range")
+			r.fail("number out of range")
 		}
 		return v
 	case 'n':
 		r.literal("null")
 		return 0
 	}
-	r.Fail("want a number")
+	r.fail("want a number")
 	return 0
 }

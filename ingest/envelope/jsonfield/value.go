@@ -17,7 +17,7 @@ func (r *Reader) Bool() bool {
 	case 'n':
 		r.literal("null")
 	default:
-		r.Fail("want a boolean")
+		r.fail("want a boolean")
 	}
 	return false
 }
@@ -54,7 +54,7 @@ func (r *Reader) Value() any {
 	case '0':
 		return r.Float()
 	}
-	r.Fail("want a value")
+	r.fail("want a value")
 	return nil
 }
 
