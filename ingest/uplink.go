@@ -92,10 +92,13 @@ var (
 	ErrBadPayload = errors.New("bad payload encoding")
 )
 
+// euiSeparators are the characters tools print between the bytes of an EUI.
+var euiSeparators = strings.NewReplacer("-", "", ":", "", " ", "")
+
 // NormalizeDevEUI returns s as 16 lower-case hex digits, accepting upper case and the
 // separators some tools print ("A1-B2-..", "a1:b2:..").
 func NormalizeDevEUI(s string) (string, error) {
-	s = strings.NewReplacer("-", "", ":", "", " ", "").Replace(s)
+	s = euiSeparators.Replace(s)
 	if len(s) != 16 {
 		return "", fmt.Errorf("%w: %q is not 16 hex digits", ErrNoDevEUI, s)
 	}

@@ -2,6 +2,7 @@ package stream
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -32,40 +33,26 @@ func TestSlowClientClosedFastClientServed(t *testing.T) {
 
 	var got atomic.Uint64 // the fast client's last offset
 	fastErr := make(chan error, 1)
-	go func() {
-		for {
-			f, err := fast.read()
-			if err != nil {
-				fastErr <- err
-				return
-			}
-			if f.Offset != got.Load()+1 {
-				fastErr <- errors.New("fast client saw a gap or a duplicate")
-				return
-			}
-			got.Store(f.Offset)
-		}
-	}()
+	go func() { fastErr <- follow(fast, &got) }()
 
 	// Publish in small batches, each once the fast client has it all, until the slow one,
-	// which reads nothing, is dropped.
+	// which reads nothing, is dropped; then go on a little: the fast client gets it all.
 	id := uint64(0)
-	for counterValue(t, r.m.StreamDropped) == 0 {
-		if id > 40000 {
-			t.Fatal("the slow client was never dropped")
-		}
+	publish8 := func() {
 		for range 8 {
 			id++
 			r.hub.Publish([]model.Observation{bigObs(id)})
 		}
 		waitUntil(t, func() bool { return got.Load() == id }, "fast client to keep up")
 	}
-	for range 10 { // the fast client goes on as before
-		for range 8 {
-			id++
-			r.hub.Publish([]model.Observation{bigObs(id)})
+	for counterValue(t, r.m.StreamDropped) == 0 {
+		if id > 40000 {
+			t.Fatal("the slow client was never dropped")
 		}
-		waitUntil(t, func() bool { return got.Load() == id }, "fast client to get everything")
+		publish8()
+	}
+	for range 10 {
+		publish8()
 	}
 
 	t.Logf("the slow client was dropped after %d Observations", id)
@@ -78,6 +65,21 @@ func TestSlowClientClosedFastClientServed(t *testing.T) {
 	case err := <-fastErr:
 		t.Fatalf("fast client: %v", err)
 	default:
+	}
+}
+
+// follow reads c's observations, storing the last offset in got, until a read fails or an
+// offset does not follow the one before.
+func follow(c *wsClient, got *atomic.Uint64) error {
+	for {
+		f, err := c.read()
+		if err != nil {
+			return err
+		}
+		if f.Offset != got.Load()+1 {
+			return fmt.Errorf("fast client got offset %d after %d", f.Offset, got.Load())
+		}
+		got.Store(f.Offset)
 	}
 }
 

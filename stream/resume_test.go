@@ -265,3 +265,23 @@ func firstDiff(a, b []uint64) int {
 	}
 	return min(len(a), len(b))
 }
+
+// TestSubscribeReplacesRunningReplay sends a new subscription while a slow store replay runs:
+// the replay stops, the new filter takes over, and live delivery follows it.
+func TestSubscribeReplacesRunningReplay(t *testing.T) {
+	st := &fakeStore{scanDelay: 20 * time.Millisecond}
+	r := newRig(t, Options{Buffer: 4}, st)
+	r.publish(t, series(1, 20000)...)
+
+	c := resumed(t, r, 0, false)
+	c.send(`{"type":"subscribe","datastreams":[21]}`)
+	for f := c.next(); f.Type != typeSubscribed; f = c.next() {
+		if f.Type != typeObservation {
+			t.Fatalf("got %+v before the new subscription took over", f)
+		}
+	}
+	r.publish(t, obsAt(20001, 11), obsAt(20002, 21))
+	if f := c.expect(typeObservation); f.Offset != 20002 {
+		t.Errorf("got offset %d, want 20002 of Datastream 21", f.Offset)
+	}
+}

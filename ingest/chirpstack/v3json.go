@@ -67,7 +67,7 @@ func parseV3(body []byte, what string) (ingest.Uplink, error) {
 		return ingest.Uplink{}, fmt.Errorf("%s: %w", what, err)
 	}
 	if err := e.finish(); err != nil {
-		return ingest.Uplink{}, fmt.Errorf("%s: %w", what, err)
+		return e.u, fmt.Errorf("%s: %w", what, err) // e.u has the DevEUI when it was valid
 	}
 	return e.u, nil
 }

@@ -52,7 +52,7 @@ func ParseV4JSON(body []byte) (ingest.Uplink, error) {
 		return ingest.Uplink{}, fmt.Errorf("chirpstack v4: %w", err)
 	}
 	if err := e.finish(); err != nil {
-		return ingest.Uplink{}, fmt.Errorf("chirpstack v4: %w", err)
+		return e.u, fmt.Errorf("chirpstack v4: %w", err) // e.u has the DevEUI when it was valid
 	}
 	return e.u, nil
 }

@@ -14,7 +14,9 @@ import (
 // Parse detects the dialect of m unless m.Dialect is set, and parses it. The Uplink gets
 // Source from m and the dialect used. A known non-uplink event (from m.Event, the ?event=
 // query or the topic suffix) is refused before parsing. Every error wraps exactly one of
-// ingest.ErrMalformed, ErrNoDevEUI, ErrOversized, ErrNotUplink and ErrBadPayload.
+// ingest.ErrMalformed, ErrNoDevEUI, ErrOversized, ErrNotUplink and ErrBadPayload. With an
+// error, the Uplink holds what could be read before it (its DevEUI, when that was valid), so
+// the pipeline can keep the raw envelope for its device.
 func Parse(m ingest.Message) (ingest.Uplink, error) {
 	if firstNonSpace(m.Body) < 0 {
 		return ingest.Uplink{}, fmt.Errorf("%w: empty body", ingest.ErrMalformed)
@@ -30,12 +32,9 @@ func Parse(m ingest.Message) (ingest.Uplink, error) {
 	}
 
 	u, err := parseDialect(d, m.Body, kind)
-	if err != nil {
-		return ingest.Uplink{}, err
-	}
 	u.Source = m.Source
 	u.Dialect = d
-	return u, nil
+	return u, err
 }
 
 func parseDialect(d ingest.Dialect, body []byte, kind eventKind) (ingest.Uplink, error) {

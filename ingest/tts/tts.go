@@ -41,7 +41,7 @@ func ParseUplink(body []byte) (ingest.Uplink, error) {
 		return ingest.Uplink{}, fmt.Errorf("tts: no uplink_message: %w", ingest.ErrNotUplink)
 	}
 	if err := m.finish(); err != nil {
-		return ingest.Uplink{}, fmt.Errorf("tts: %w", err)
+		return m.u, fmt.Errorf("tts: %w", err) // m.u has the DevEUI when it was valid
 	}
 	return m.u, nil
 }

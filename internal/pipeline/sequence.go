@@ -95,7 +95,7 @@ func (p *Pipeline) keep(ctx context.Context, r *result) {
 		ReceivedAt: r.msg.ArrivedAt, Source: r.msg.Source, Topic: r.msg.Topic,
 		DevEUI: r.up.DevEUI, Outcome: r.outcome, Envelope: r.msg.Body,
 	}
-	if r.up.DevEUI != "" {
+	if r.up.DevEUI != "" && r.outcome != store.OutcomeMalformed {
 		raw.DedupKey = r.up.Key()
 	}
 	if r.err != nil {

@@ -77,14 +77,27 @@ type relation struct {
 }
 
 var relations = [numKinds][]relation{
-	kThing: {{"Datastreams", kDatastream, true}, {"HistoricalLocations", kHistoricalLocation, true},
-		{"Locations", kLocation, true}},
-	kLocation:           {{"HistoricalLocations", kHistoricalLocation, true}, {"Things", kThing, true}},
+	kThing: {
+		{"Datastreams", kDatastream, true},
+		{"HistoricalLocations", kHistoricalLocation, true},
+		{"Locations", kLocation, true},
+	},
+	kLocation: {
+		{"HistoricalLocations", kHistoricalLocation, true},
+		{"Things", kThing, true},
+	},
 	kHistoricalLocation: {{"Locations", kLocation, true}, {"Thing", kThing, false}},
-	kDatastream: {{"Observations", kObservation, true}, {"ObservedProperty", kObservedProperty, false},
-		{"Sensor", kSensor, false}, {"Thing", kThing, false}},
-	kSensor:            {{"Datastreams", kDatastream, true}},
-	kObservation:       {{"Datastream", kDatastream, false}, {"FeatureOfInterest", kFeatureOfInterest, false}},
+	kDatastream: {
+		{"Observations", kObservation, true},
+		{"ObservedProperty", kObservedProperty, false},
+		{"Sensor", kSensor, false},
+		{"Thing", kThing, false},
+	},
+	kSensor: {{"Datastreams", kDatastream, true}},
+	kObservation: {
+		{"Datastream", kDatastream, false},
+		{"FeatureOfInterest", kFeatureOfInterest, false},
+	},
 	kObservedProperty:  {{"Datastreams", kDatastream, true}},
 	kFeatureOfInterest: {{"Observations", kObservation, true}},
 }

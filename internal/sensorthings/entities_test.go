@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/vindel-hub/vindel/devices"
+	"github.com/vindel-hub/vindel/internal/model"
 )
 
 func TestServiceRoot(t *testing.T) {
@@ -143,7 +144,8 @@ func TestMapping(t *testing.T) {
 		{"/Locations(1)?$select=name,encodingType,location", `{"name":"Storgatan 12, roof",` +
 			`"encodingType":"application/geo+json",` +
 			`"location":{"type":"Point","coordinates":[17.3,62.39,12]}}`},
-		{"/FeaturesOfInterest(1)/feature", `{"feature":{"type":"Point","coordinates":[17.3,62.39,12]}}`},
+		{"/FeaturesOfInterest(1)/feature",
+			`{"feature":{"type":"Point","coordinates":[17.3,62.39,12]}}`},
 		{"/HistoricalLocations(1)?$select=id,time", `{"@iot.id":1,"time":"2023-06-01T09:00:00Z"}`},
 		{"/Sensors(1)?$select=encodingType,metadata,properties", `{"encodingType":"application/pdf",` +
 			`"metadata":"https://example.org/ers-co2.pdf","properties":{"profile":"elsys/ers-co2@1"}}`},
@@ -151,7 +153,7 @@ func TestMapping(t *testing.T) {
 		{"/Datastreams(10)?$select=unitOfMeasurement,observationType,phenomenonTime,resultTime",
 			`{"unitOfMeasurement":{"name":"degree Celsius","symbol":"°C",` +
 				`"definition":"http://unitsofmeasure.org/ucum.html#para-30"},` +
-				`"observationType":"http://www.opengis.net/def/observationType/OGC-OM/2.0/OM_Measurement",` +
+				`"observationType":"` + model.OMMeasurement + `",` +
 				`"phenomenonTime":"2024-01-01T00:00:00Z/2024-01-12T00:00:00Z",` +
 				`"resultTime":"2024-01-01T00:01:00Z/2024-01-12T00:01:00Z"}`},
 		{"/Datastreams(11)?$select=name,phenomenonTime", `{"name":"Backup temperature"}`},

@@ -53,8 +53,8 @@ func seedSnapshot() *devices.Snapshot {
 			Metadata: "https://example.org/counter"},
 	}
 	props := []*model.ObservedProperty{
-		{ID: 1, Name: "air_temperature", Definition: "http://vocab.nerc.ac.uk/standard_name/air_temperature/",
-			Description: "Air temperature"},
+		{ID: 1, Name: "air_temperature", Description: "Air temperature",
+			Definition: "http://vocab.nerc.ac.uk/standard_name/air_temperature/"},
 		{ID: 2, Name: "relative_humidity", Definition: "http://example.org/rh", Description: "RH"},
 		{ID: 3, Name: "vehicle_count", Definition: "http://example.org/vc", Description: "Vehicles"},
 	}

@@ -185,17 +185,24 @@ func TestPropertyAndValue(t *testing.T) {
 			if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, tt.contentType) {
 				t.Errorf("Content-Type %q, want %s", ct, tt.contentType)
 			}
-			isObject := strings.HasPrefix(body, "{")
-			if strings.HasSuffix(tt.path, "/$value") && isObject != (tt.contentType == "application/json") {
-				t.Errorf("$value body %s: object-typed iff the property is an object", body)
-			}
-			if !strings.HasSuffix(tt.path, "/$value") {
-				var m map[string]any
-				if err := json.Unmarshal([]byte(body), &m); err != nil || len(m) != 1 {
-					t.Errorf("property body %s: want an object with exactly one member", body)
-				}
-			}
+			checkPropertyBody(t, tt.path, body, tt.contentType == "application/json")
 		})
+	}
+}
+
+// checkPropertyBody: a property answers an object of exactly one member; its $value is
+// raw text, and starts with '{' only when the property is an object (specs §3.2).
+func checkPropertyBody(t *testing.T, path, body string, objectTyped bool) {
+	t.Helper()
+	if strings.HasSuffix(path, "/$value") {
+		if strings.HasPrefix(body, "{") != objectTyped {
+			t.Errorf("$value body %s: object-typed iff the property is an object", body)
+		}
+		return
+	}
+	var m map[string]any
+	if err := json.Unmarshal([]byte(body), &m); err != nil || len(m) != 1 {
+		t.Errorf("property body %s: want an object with exactly one member", body)
 	}
 }
 

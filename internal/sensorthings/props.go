@@ -14,8 +14,8 @@ import (
 // JSON null, or, with omitNil, leaves the property out.
 type propDef struct {
 	name    string
-	get     func(rq *request, it *item) any
 	omitNil bool
+	get     func(rq *request, it *item) any
 }
 
 // geoJSON is the encodingType of Locations and FeaturesOfInterest (18-088 Table 6).
@@ -25,39 +25,41 @@ const geoJSON = "application/geo+json"
 // the mandatory ones of specs §2 are always present).
 var props = [numKinds][]propDef{
 	kThing: {
-		{name: "name", get: func(_ *request, it *item) any { return it.dev.Name }},
-		{name: "description", get: func(_ *request, it *item) any { return it.dev.Description }},
-		{name: "properties", get: func(_ *request, it *item) any { return thingProperties(it.dev) }},
+		{"name", false, func(_ *request, it *item) any { return it.dev.Name }},
+		{"description", false, func(_ *request, it *item) any { return it.dev.Description }},
+		{"properties", false, func(_ *request, it *item) any { return thingProperties(it.dev) }},
 	},
 	kLocation: {
-		{name: "name", get: func(_ *request, it *item) any { return placeName(it.dev) }},
-		{name: "description", get: func(_ *request, it *item) any { return placeDescription(it.dev) }},
-		{name: "encodingType", get: func(*request, *item) any { return geoJSON }},
-		{name: "location", get: func(_ *request, it *item) any { return point(it.dev.Location) }},
+		{"name", false, func(_ *request, it *item) any { return placeName(it.dev) }},
+		{"description", false, func(_ *request, it *item) any { return placeDescription(it.dev) }},
+		{"encodingType", false, func(*request, *item) any { return geoJSON }},
+		{"location", false, func(_ *request, it *item) any { return point(it.dev.Location) }},
 	},
 	kHistoricalLocation: {
-		{name: "time", get: func(_ *request, it *item) any { return locationTime(it.dev) }},
+		{"time", false, func(_ *request, it *item) any { return locationTime(it.dev) }},
 	},
 	kDatastream: {
-		{name: "name", get: func(_ *request, it *item) any { return it.ds.Name }},
-		{name: "description", get: func(_ *request, it *item) any { return it.ds.Description }},
-		{name: "unitOfMeasurement", get: func(_ *request, it *item) any { return unit(it.ds.Unit) }},
-		{name: "observationType", get: func(_ *request, it *item) any { return it.ds.ObservationType }},
-		{name: "phenomenonTime", omitNil: true, get: func(rq *request, it *item) any {
+		{"name", false, func(_ *request, it *item) any { return it.ds.Name }},
+		{"description", false, func(_ *request, it *item) any { return it.ds.Description }},
+		{"unitOfMeasurement", false, func(_ *request, it *item) any { return unit(it.ds.Unit) }},
+		{"observationType", false, func(_ *request, it *item) any {
+			return it.ds.ObservationType
+		}},
+		{"phenomenonTime", true, func(rq *request, it *item) any {
 			return rq.dsTimes(it.ds.ID).phenomenon.orNil()
 		}},
-		{name: "resultTime", omitNil: true, get: func(rq *request, it *item) any {
+		{"resultTime", true, func(rq *request, it *item) any {
 			return rq.dsTimes(it.ds.ID).result.orNil()
 		}},
 	},
 	kSensor: {
-		{name: "name", get: func(_ *request, it *item) any { return it.sensor.Name }},
-		{name: "description", get: func(_ *request, it *item) any { return it.sensor.Description }},
-		{name: "encodingType", get: func(_ *request, it *item) any {
+		{"name", false, func(_ *request, it *item) any { return it.sensor.Name }},
+		{"description", false, func(_ *request, it *item) any { return it.sensor.Description }},
+		{"encodingType", false, func(_ *request, it *item) any {
 			return sensorEncoding(it.sensor.Metadata)
 		}},
-		{name: "metadata", get: func(_ *request, it *item) any { return it.sensor.Metadata }},
-		{name: "properties", omitNil: true, get: func(_ *request, it *item) any {
+		{"metadata", false, func(_ *request, it *item) any { return it.sensor.Metadata }},
+		{"properties", true, func(_ *request, it *item) any {
 			if it.sensor.Key == "" {
 				return nil
 			}
@@ -65,20 +67,24 @@ var props = [numKinds][]propDef{
 		}},
 	},
 	kObservation: {
-		{name: "phenomenonTime", get: func(_ *request, it *item) any { return it.obs.PhenomenonTime }},
-		{name: "resultTime", get: func(_ *request, it *item) any { return timeOrNil(it.obs.ResultTime) }},
-		{name: "result", get: func(_ *request, it *item) any { return it.obs.Result }},
+		{"phenomenonTime", false, func(_ *request, it *item) any {
+			return it.obs.PhenomenonTime
+		}},
+		{"resultTime", false, func(_ *request, it *item) any {
+			return timeOrNil(it.obs.ResultTime)
+		}},
+		{"result", false, func(_ *request, it *item) any { return it.obs.Result }},
 	},
 	kObservedProperty: {
-		{name: "name", get: func(_ *request, it *item) any { return it.prop.Name }},
-		{name: "definition", get: func(_ *request, it *item) any { return it.prop.Definition }},
-		{name: "description", get: func(_ *request, it *item) any { return it.prop.Description }},
+		{"name", false, func(_ *request, it *item) any { return it.prop.Name }},
+		{"definition", false, func(_ *request, it *item) any { return it.prop.Definition }},
+		{"description", false, func(_ *request, it *item) any { return it.prop.Description }},
 	},
 	kFeatureOfInterest: {
-		{name: "name", get: func(_ *request, it *item) any { return placeName(it.dev) }},
-		{name: "description", get: func(_ *request, it *item) any { return placeDescription(it.dev) }},
-		{name: "encodingType", get: func(*request, *item) any { return geoJSON }},
-		{name: "feature", get: func(_ *request, it *item) any { return point(it.dev.Location) }},
+		{"name", false, func(_ *request, it *item) any { return placeName(it.dev) }},
+		{"description", false, func(_ *request, it *item) any { return placeDescription(it.dev) }},
+		{"encodingType", false, func(*request, *item) any { return geoJSON }},
+		{"feature", false, func(_ *request, it *item) any { return point(it.dev.Location) }},
 	},
 }
 

@@ -125,7 +125,8 @@ func (b *browser) open(t *testing.T, pageURL string) *tab {
 	}
 	defer res.Body.Close()
 	var target struct{ WebSocketDebuggerURL string }
-	if err := json.NewDecoder(res.Body).Decode(&target); err != nil || target.WebSocketDebuggerURL == "" {
+	err = json.NewDecoder(res.Body).Decode(&target)
+	if err != nil || target.WebSocketDebuggerURL == "" {
 		t.Fatalf("new tab: %d, %v", res.StatusCode, err)
 	}
 	conn, _, err := websocket.DefaultDialer.Dial(target.WebSocketDebuggerURL, nil)

@@ -17,9 +17,9 @@ type function struct {
 // functions lists what is implemented. The geospatial functions (geo.*, st_*) are not:
 // Vindel's geometries are single points, and they answer 400 rather than a wrong result.
 var functions = map[string]function{
-	"substringof": {2, 2, str2(func(a, b string) Value { return BoolValue(strings.Contains(b, a)) })},
-	"startswith":  {2, 2, str2(func(a, b string) Value { return BoolValue(strings.HasPrefix(a, b)) })},
-	"endswith":    {2, 2, str2(func(a, b string) Value { return BoolValue(strings.HasSuffix(a, b)) })},
+	"substringof": {2, 2, strTest(func(a, b string) bool { return strings.Contains(b, a) })},
+	"startswith":  {2, 2, strTest(strings.HasPrefix)},
+	"endswith":    {2, 2, strTest(strings.HasSuffix)},
 	"indexof":     {2, 2, str2(indexOf)},
 	"concat":      {2, 2, str2(func(a, b string) Value { return StringValue(a + b) })},
 	"length":      {1, 1, str1(func(s string) Value { return count(utf8.RuneCountInString(s)) })},
@@ -46,13 +46,22 @@ var functions = map[string]function{
 	"floor":   {1, 1, num1(math.Floor)},
 	"ceiling": {1, 1, num1(math.Ceil)},
 
-	"before":   {2, 2, temporal(func(a, b interval) bool { return a.end <= b.start && a.start < b.start })},
-	"after":    {2, 2, temporal(func(a, b interval) bool { return a.start >= b.end && a.end > b.end })},
-	"meets":    {2, 2, temporal(func(a, b interval) bool { return a.start == b.end || a.end == b.start })},
-	"during":   {2, 2, temporal(func(a, b interval) bool { return a.start >= b.start && a.end <= b.end })},
+	// Temporal relations over [start, end); an instant t is [t, t] (18-088 Table 25).
+	"before":   {2, 2, temporal(before)},
+	"after":    {2, 2, temporal(func(a, b interval) bool { return before(b, a) })},
+	"meets":    {2, 2, temporal(meets)},
+	"during":   {2, 2, temporal(during)},
 	"overlaps": {2, 2, temporal(overlaps)},
 	"starts":   {2, 2, temporal(func(a, b interval) bool { return a.start == b.start })},
 	"finishes": {2, 2, temporal(func(a, b interval) bool { return a.end == b.end })},
+}
+
+func before(a, b interval) bool { return a.end <= b.start && a.start < b.start }
+func meets(a, b interval) bool  { return a.start == b.end || a.end == b.start }
+func during(a, b interval) bool { return a.start >= b.start && a.end <= b.end }
+
+func strTest(f func(a, b string) bool) func([]Value) Value {
+	return str2(func(a, b string) Value { return BoolValue(f(a, b)) })
 }
 
 func compileCall[E any](c *Call, bind Binder[E]) (Getter[E], error) {

@@ -1,0 +1,143 @@
+package pipeline
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/vindel-hub/vindel/devices"
+	firmwareprofiles "github.com/vindel-hub/vindel/firmware-profiles"
+	"github.com/vindel-hub/vindel/ingest"
+	"github.com/vindel-hub/vindel/internal/codec/builtin"
+	"github.com/vindel-hub/vindel/internal/metrics"
+	"github.com/vindel-hub/vindel/internal/model"
+	"github.com/vindel-hub/vindel/internal/profile"
+	"github.com/vindel-hub/vindel/internal/store"
+	"github.com/vindel-hub/vindel/internal/store/memstore"
+	"github.com/vindel-hub/vindel/internal/store/pebblestore"
+)
+
+// counting is a Publisher that counts what it is given.
+type counting struct{ n atomic.Int64 }
+
+func (c *counting) Publish(obs []model.Observation) { c.n.Add(int64(len(obs))) }
+
+type backend interface {
+	store.Store
+	store.Archive
+}
+
+// BenchmarkPipeline measures the pipeline alone, without a broker: ChirpStack v4 envelopes of
+// Milesight AM103 uplinks (4 values each) from 1,000 registered devices, through parsing,
+// de-duplication, decoding, Datastream lookup, offsets, the raw archive, the store and the
+// publisher. It reports uplinks/s.
+func BenchmarkPipeline(b *testing.B) {
+	for _, kind := range []string{"memstore", "pebblestore"} {
+		b.Run(kind, func(b *testing.B) {
+			var st backend = memstore.New()
+			if kind == "pebblestore" {
+				ps, err := pebblestore.Open(filepath.Join(b.TempDir(), "series"), pebblestore.Options{},
+					slog.New(slog.DiscardHandler))
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer ps.Close()
+				st = ps
+			}
+			benchPipeline(b, st)
+		})
+	}
+}
+
+func benchPipeline(b *testing.B, st backend) {
+	ctx := context.Background()
+	log := slog.New(slog.DiscardHandler)
+	reg, err := devices.Open(ctx, filepath.Join(b.TempDir(), "r.db"), log)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer reg.Close()
+	profiles, err := profile.Load(firmwareprofiles.FS, builtin.Decoders())
+	if err != nil {
+		b.Fatal(err)
+	}
+	const ndev = 1000
+	for i := range ndev {
+		if _, err := reg.Create(ctx, devices.Device{DevEUI: fmt.Sprintf("a1b2c3d4%08x", i),
+			Profile: "milesight-iot/am103", Public: true}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	bodies := make([][]byte, b.N)
+	for i := range bodies {
+		bodies[i] = v4Body(b, fmt.Sprintf("a1b2c3d4%08x", i%ndev), i/ndev)
+	}
+
+	pub := &counting{}
+	p, err := New(ctx, Deps{Registry: reg, Profiles: profiles, Store: st, Archive: st, Stream: pub,
+		Metrics: metrics.New(), Log: log}, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- p.Run(runCtx) }()
+
+	// Warm up: the first uplink of each device creates its Datastreams.
+	for i := range ndev {
+		_ = p.Handle(ctx, ingest.Message{Source: "bench", Body: v4Body(b, fmt.Sprintf("a1b2c3d4%08x", i), 1<<20),
+			ArrivedAt: time.Now()})
+	}
+	waitCount(b, pub, 4*ndev)
+	pub.n.Store(0)
+
+	b.ResetTimer()
+	start := time.Now()
+	for _, body := range bodies {
+		if err := p.Handle(ctx, ingest.Message{Source: "bench", Body: body, ArrivedAt: start}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	waitCount(b, pub, int64(4*b.N))
+	elapsed := time.Since(start)
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "uplinks/s")
+	cancel()
+	if err := <-done; err != nil {
+		b.Fatal(err)
+	}
+}
+
+func waitCount(b *testing.B, c *counting, n int64) {
+	b.Helper()
+	deadline := time.Now().Add(5 * time.Minute)
+	for c.n.Load() < n {
+		if time.Now().After(deadline) {
+			b.Fatalf("published %d of %d observations", c.n.Load(), n)
+		}
+		time.Sleep(100 * time.Microsecond)
+	}
+}
+
+// v4Body is a ChirpStack v4 uplink of a Milesight AM103 (the vector of the v4 sample).
+func v4Body(b *testing.B, eui string, fcnt int) []byte {
+	b.Helper()
+	m := map[string]any{
+		"deduplicationId": fmt.Sprintf("%s-%d", eui, fcnt),
+		"time":            "2024-03-14T08:20:11.482913204+00:00",
+		"deviceInfo": map[string]any{"tenantName": "Exempelkommun", "applicationName": "city",
+			"deviceName": eui, "devEui": eui},
+		"fCnt": fcnt, "fPort": 85, "data": "AXVcA2c0AQRoZQd95wQ=",
+		"rxInfo": []any{map[string]any{"gatewayId": "0011223344556677", "rssi": -88, "snr": 9.25}},
+	}
+	body, err := json.Marshal(m)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return body
+}
