@@ -65,7 +65,7 @@ func (r *Registry) createDatastream(ctx context.Context, d *Device, sensor model
 	r.streams[ds.ID] = ds
 	r.dsCache[key] = ds
 	r.dsMu.Unlock()
-	r.publish()
+	r.publishDatastream(ds)
 	return ds, nil
 }
 
@@ -85,6 +85,7 @@ func (r *Registry) ensureSensor(ctx context.Context, s model.Sensor) (int64, err
 	r.sensors[id] = &s
 	r.sensorKeys[s.Key] = id
 	r.dsMu.Unlock()
+	r.rebuild = true
 	return id, nil
 }
 
@@ -103,6 +104,7 @@ func (r *Registry) ensureProperty(ctx context.Context, p model.ObservedProperty)
 		return 0, err
 	}
 	r.props[id] = &p
+	r.rebuild = true
 	return id, nil
 }
 

@@ -3,6 +3,9 @@
 package devices
 
 import (
+	"cmp"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/vindel-hub/vindel/internal/model"
@@ -37,18 +40,25 @@ type Location struct {
 }
 
 // Snapshot is an immutable view of the registry at one moment. Readers take one and use it
-// for a whole request; writers replace it. Slices are sorted by ID.
+// for a whole request; writers replace it. Slices are sorted by ID and must not be modified.
 type Snapshot struct {
-	Devices      []*Device
-	Sensors      []*model.Sensor
-	Properties   []*model.ObservedProperty
-	Datastreams  []*model.Datastream
-	byDevice     map[int64]*Device
-	byEUI        map[string]*Device
-	bySensor     map[int64]*model.Sensor
-	byProperty   map[int64]*model.ObservedProperty
-	byDatastream map[int64]*model.Datastream
-	dsByThing    map[int64][]*model.Datastream
+	Devices     []*Device
+	Sensors     []*model.Sensor
+	Properties  []*model.ObservedProperty
+	Datastreams []*model.Datastream
+	byDevice    map[int64]*Device
+	byEUI       map[string]*Device
+	bySensor    map[int64]*model.Sensor
+	byProperty  map[int64]*model.ObservedProperty
+	// byThing is shared by the snapshots that grew from one another by WithDatastream; each
+	// sees only the Datastreams up to its own last id, so adding one costs O(1), not a rebuild.
+	byThing *thingIndex
+}
+
+// thingIndex lists each Thing's Datastreams in id order. Datastreams are only ever appended.
+type thingIndex struct {
+	mu sync.RWMutex
+	m  map[int64][]*model.Datastream
 }
 
 // NewSnapshot indexes the given entities. The slices must be sorted by ID.
@@ -56,12 +66,11 @@ func NewSnapshot(devs []*Device, sensors []*model.Sensor, props []*model.Observe
 	streams []*model.Datastream) *Snapshot {
 	s := &Snapshot{
 		Devices: devs, Sensors: sensors, Properties: props, Datastreams: streams,
-		byDevice:     make(map[int64]*Device, len(devs)),
-		byEUI:        make(map[string]*Device, len(devs)),
-		bySensor:     make(map[int64]*model.Sensor, len(sensors)),
-		byProperty:   make(map[int64]*model.ObservedProperty, len(props)),
-		byDatastream: make(map[int64]*model.Datastream, len(streams)),
-		dsByThing:    make(map[int64][]*model.Datastream),
+		byDevice:   make(map[int64]*Device, len(devs)),
+		byEUI:      make(map[string]*Device, len(devs)),
+		bySensor:   make(map[int64]*model.Sensor, len(sensors)),
+		byProperty: make(map[int64]*model.ObservedProperty, len(props)),
+		byThing:    &thingIndex{m: make(map[int64][]*model.Datastream)},
 	}
 	for _, d := range devs {
 		s.byDevice[d.ID] = d
@@ -74,10 +83,21 @@ func NewSnapshot(devs []*Device, sensors []*model.Sensor, props []*model.Observe
 		s.byProperty[p.ID] = p
 	}
 	for _, ds := range streams {
-		s.byDatastream[ds.ID] = ds
-		s.dsByThing[ds.ThingID] = append(s.dsByThing[ds.ThingID], ds)
+		s.byThing.m[ds.ThingID] = append(s.byThing.m[ds.ThingID], ds)
 	}
 	return s
+}
+
+// WithDatastream returns a snapshot that also holds ds, whose id must be higher than every
+// Datastream of s, and whose Thing, Sensor and ObservedProperty s already holds. Only the
+// newest snapshot of a chain may grow: the registry guarantees it by growing under its lock.
+func (s *Snapshot) WithDatastream(ds *model.Datastream) *Snapshot {
+	next := *s
+	next.Datastreams = append(s.Datastreams, ds)
+	s.byThing.mu.Lock()
+	s.byThing.m[ds.ThingID] = append(s.byThing.m[ds.ThingID], ds)
+	s.byThing.mu.Unlock()
+	return &next
 }
 
 // Device returns the device with the given Thing id.
@@ -97,12 +117,29 @@ func (s *Snapshot) Property(id int64) (*model.ObservedProperty, bool) {
 
 // Datastream returns the Datastream with the given id.
 func (s *Snapshot) Datastream(id int64) (*model.Datastream, bool) {
-	ds, ok := s.byDatastream[id]
-	return ds, ok
+	i, ok := slices.BinarySearchFunc(s.Datastreams, id, func(ds *model.Datastream, id int64) int {
+		return cmp.Compare(ds.ID, id)
+	})
+	if !ok {
+		return nil, false
+	}
+	return s.Datastreams[i], true
 }
 
 // DatastreamsOf returns the Datastreams of a Thing, sorted by id.
-func (s *Snapshot) DatastreamsOf(thingID int64) []*model.Datastream { return s.dsByThing[thingID] }
+func (s *Snapshot) DatastreamsOf(thingID int64) []*model.Datastream {
+	s.byThing.mu.RLock()
+	list := s.byThing.m[thingID]
+	s.byThing.mu.RUnlock()
+	last := int64(0)
+	if n := len(s.Datastreams); n > 0 {
+		last = s.Datastreams[n-1].ID
+	}
+	n, _ := slices.BinarySearchFunc(list, last+1, func(ds *model.Datastream, id int64) int {
+		return cmp.Compare(ds.ID, id)
+	})
+	return list[:n:n]
+}
 
 // Catalog hands out snapshots. Public is the only view any open output may use: it holds
 // public devices and only what hangs off them (see Visible).

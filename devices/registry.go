@@ -40,6 +40,9 @@ type Registry struct {
 	dsMu       sync.RWMutex
 	dsCache    map[dsKey]*model.Datastream
 	sensorKeys map[string]int64
+	// rebuild is set when a Sensor or ObservedProperty was added since the last full
+	// publish: the next snapshot must be rebuilt, not grown.
+	rebuild bool
 }
 
 type dsKey struct {
@@ -80,6 +83,30 @@ func (r *Registry) All() *Snapshot { return r.all.Load() }
 
 // Public returns the snapshot that open outputs may show (see PublicView).
 func (r *Registry) Public() *Snapshot { return r.public.Load() }
+
+// publishDatastream adds a new Datastream to the snapshots without rebuilding them, so that
+// a cold start creating a hundred thousand Datastreams costs linear time, not quadratic.
+// Callers hold r.mu.
+func (r *Registry) publishDatastream(ds *model.Datastream) {
+	if r.rebuild {
+		r.rebuild = false
+		r.publish()
+		return
+	}
+	r.all.Store(r.all.Load().WithDatastream(ds))
+	pub := r.public.Load()
+	dev, visible := pub.Device(ds.ThingID)
+	if !visible || !Visible(dev) {
+		return
+	}
+	_, hasSensor := pub.Sensor(ds.SensorID)
+	_, hasProp := pub.Property(ds.ObservedPropertyID)
+	if !hasSensor || !hasProp {
+		r.public.Store(PublicView(r.all.Load()))
+		return
+	}
+	r.public.Store(pub.WithDatastream(ds))
+}
 
 // publish rebuilds the snapshots from the in-memory tables. Callers hold r.mu (or are Open).
 func (r *Registry) publish() {

@@ -130,3 +130,44 @@ func TestDatastreamsAndVisibility(t *testing.T) {
 		t.Error("datastream of a deleted device still listed")
 	}
 }
+
+// TestSnapshotsGrowWithoutRebuild checks that a snapshot taken before a Datastream was added
+// does not see it, while the new one does, through every accessor.
+func TestSnapshotsGrowWithoutRebuild(t *testing.T) {
+	ctx := context.Background()
+	r := openRegistry(t, filepath.Join(t.TempDir(), "r.db"))
+	dev, _ := r.Create(ctx, Device{DevEUI: "0000000000000001", Profile: "a/b", Public: true})
+	sensor := model.Sensor{Key: "a/b@*"}
+	props := []string{"p1", "p2", "p3"}
+	ds1, err := r.Datastream(ctx, &dev, sensor, model.ObservedProperty{Name: props[0]}, model.Datastream{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, oldPub := r.All(), r.Public()
+	var added []*model.Datastream
+	for _, p := range props[1:] {
+		ds, err := r.Datastream(ctx, &dev, sensor, model.ObservedProperty{Name: p}, model.Datastream{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		added = append(added, ds)
+	}
+	for _, s := range []*Snapshot{old, oldPub} {
+		if got := s.DatastreamsOf(dev.ID); len(got) != 1 || got[0].ID != ds1.ID {
+			t.Errorf("old snapshot sees %d datastreams of the thing, want 1", len(got))
+		}
+		if _, ok := s.Datastream(added[0].ID); ok || len(s.Datastreams) != 1 {
+			t.Error("old snapshot sees a datastream added after it")
+		}
+	}
+	for _, s := range []*Snapshot{r.All(), r.Public()} {
+		if got := s.DatastreamsOf(dev.ID); len(got) != 3 {
+			t.Errorf("new snapshot sees %d datastreams of the thing, want 3", len(got))
+		}
+		for _, ds := range added {
+			if got, ok := s.Datastream(ds.ID); !ok || got.Property != ds.Property {
+				t.Errorf("new snapshot misses datastream %d", ds.ID)
+			}
+		}
+	}
+}

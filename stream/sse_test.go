@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // getSSE opens the SSE stream with the given query and Last-Event-ID header (when not empty).
@@ -109,6 +110,20 @@ func TestSSESlowClientToldWhy(t *testing.T) {
 			if ev.data.Code != codeTooSlow || ev.data.Message != "too slow: 4 queued" {
 				t.Errorf("error event %+v, want too_slow", ev)
 			}
+			return
+		}
+	}
+}
+
+func TestSSEKeepaliveComment(t *testing.T) {
+	r := newRig(t, Options{PingInterval: 20 * time.Millisecond}, nil)
+	br := bufio.NewReader(getSSE(t, r, "", "").Body)
+	for {
+		line, err := br.ReadString('\n')
+		if err != nil {
+			t.Fatalf("no keepalive comment before %v", err)
+		}
+		if line == ": ping\n" {
 			return
 		}
 	}

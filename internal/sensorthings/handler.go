@@ -8,6 +8,17 @@
 // a device without a location have no FeatureOfInterest: navigating to it answers 404 and
 // expanding it gives nothing. Sensors, ObservedProperties, Datastreams and Observations
 // are the entities of internal/model. Only the snapshot returned by Catalog.Public is read.
+//
+// Choices where the standard leaves room:
+//   - Observations below a Datastream or FeatureOfInterest are ordered by phenomenonTime
+//     (then id) by default, /Observations by id; both page with a keyset $skiptoken.
+//   - A Datastream's phenomenonTime and resultTime are absent while it has no
+//     Observations; $orderby=phenomenonTime on Datastreams sorts by the interval's start,
+//     then its end.
+//   - Expanded entities carry their properties but no navigation links unless $select
+//     names them (the FROST suite's expectation).
+//   - A top-level $filter does not trim expanded collections; give the expansion its own
+//     $filter (specs §5 #9).
 package sensorthings
 
 import (

@@ -29,6 +29,9 @@ type plan struct {
 	desc     bool
 }
 
+// maxSkip caps $skip so that skip + top cannot overflow; no collection is that large.
+const maxSkip = 1 << 40
+
 type orderKey struct {
 	get  getter
 	desc bool
@@ -50,7 +53,8 @@ func (s *selection) has(name string) bool { return s == nil || s.names[name] }
 
 // compile checks and compiles opts for entities of kind k.
 func (rq *request) compile(k kind, opts *query.Options, expanded bool) (*plan, error) {
-	p := &plan{kind: k, opts: opts, expanded: expanded, skip: opts.Skip, count: opts.Count}
+	p := &plan{kind: k, opts: opts, expanded: expanded, count: opts.Count,
+		skip: min(opts.Skip, maxSkip)}
 	p.top = rq.h.opt.DefaultTop
 	if opts.HasTop {
 		p.top = min(opts.Top, rq.h.opt.MaxTop)

@@ -17,6 +17,8 @@ var ErrNotFound = errors.New("not found")
 // returns once the Observations are queued, Flush once everything queued is durable.
 type Store interface {
 	// Append queues Observations for writing. Their IDs are already assigned and increasing.
+	// Append does not keep obs, so the caller may reuse it. An Observation whose ID is stored
+	// already is ignored, so that a replay cannot count it twice.
 	Append(ctx context.Context, obs []model.Observation) error
 	// Flush blocks until every Observation appended before the call is durable and readable.
 	Flush(ctx context.Context) error
@@ -93,8 +95,10 @@ type Archive interface {
 	// Keep stores a raw uplink and returns its sequence number.
 	Keep(ctx context.Context, r RawUplink) (uint64, error)
 	// Raw returns raw uplinks after seq, oldest first; devEUI, when set, selects one device.
+	// A limit of 0 means no limit.
 	Raw(ctx context.Context, devEUI string, afterSeq uint64, limit int) ([]RawUplink, error)
-	// Since returns the dedup keys of uplinks kept at or after t, to rebuild the
-	// de-duplication window after a restart.
+	// Since returns the dedup keys of uplinks kept at or after t (by ReceivedAt, which Keep
+	// sets to now when it is zero), oldest first, to rebuild the de-duplication window after
+	// a restart. Empty keys are left out.
 	Since(ctx context.Context, t time.Time) ([]string, error)
 }

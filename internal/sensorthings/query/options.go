@@ -13,10 +13,10 @@ type Options struct {
 	Select    []string // nil when absent; "id" stands for @iot.id
 	Expand    []*Expand
 	Top       int  // meaningful when HasTop
-	HasTop    bool //
-	Skip      int  //
-	Count     bool //
-	SkipToken string
+	HasTop    bool // whether $top was given
+	Skip      int
+	Count     bool
+	SkipToken string // opaque to this package; the service defines it
 	// Params holds the options as given (name, unescaped value), in request order, so
 	// that a nextLink can repeat them.
 	Params []Param

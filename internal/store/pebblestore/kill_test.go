@@ -25,6 +25,26 @@ func TestKilledProcess(t *testing.T) {
 		return
 	}
 	dir := t.TempDir()
+	killAfterFlush(t, dir)
+
+	log, _ := captureLog(t)
+	s, err := Open(dir, Options{}, log)
+	if err != nil {
+		t.Fatalf("Open after kill: %v", err)
+	}
+	defer s.Close()
+	hasAll(t, s, gen(1, 2000, 1, 2, 3))
+	all := consistent(t, s)
+	t.Logf("%d Observations survived the kill, 2000 of them flushed", len(all))
+	if raws, err := s.Raw(t.Context(), "", 0, 0); err != nil || len(raws) != 1 {
+		t.Fatalf("Raw after kill = %d rows, %v", len(raws), err)
+	}
+}
+
+// killAfterFlush runs the child on dir, waits until it says it flushed, lets it write on
+// for a moment and kills it.
+func killAfterFlush(t *testing.T, dir string) {
+	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestKilledProcess$")
 	cmd.Env = append(os.Environ(), killDirEnv+"="+dir)
 	out, err := cmd.StdoutPipe()
@@ -53,19 +73,6 @@ func TestKilledProcess(t *testing.T) {
 	var exit *exec.ExitError
 	if err := cmd.Wait(); !errors.As(err, &exit) {
 		t.Fatalf("child was not killed: %v", err)
-	}
-
-	log, _ := captureLog(t)
-	s, err := Open(dir, Options{}, log)
-	if err != nil {
-		t.Fatalf("Open after kill: %v", err)
-	}
-	defer s.Close()
-	hasAll(t, s, gen(1, 2000, 1, 2, 3))
-	all := consistent(t, s)
-	t.Logf("%d Observations survived the kill, 2000 of them flushed", len(all))
-	if raws, err := s.Raw(t.Context(), "", 0, 0); err != nil || len(raws) != 1 {
-		t.Fatalf("Raw after kill = %d rows, %v", len(raws), err)
 	}
 }
 

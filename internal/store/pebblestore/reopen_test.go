@@ -2,6 +2,7 @@ package pebblestore
 
 import (
 	"encoding/binary"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -85,6 +86,19 @@ func TestCrashKeepsFlushed(t *testing.T) {
 	}
 }
 
+// writeClosed writes obs into a new store in dir and closes it.
+func writeClosed(t *testing.T, dir string, log *slog.Logger, obs []model.Observation) {
+	t.Helper()
+	s, err := Open(dir, Options{}, log)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	appendFlush(t, s, obs)
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+}
+
 // tamper opens the store's database directly and changes its keys.
 func tamper(t *testing.T, dir string, change func(b *pebble.Batch)) {
 	t.Helper()
@@ -131,18 +145,11 @@ func TestCountsRepaired(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
 			log, buf := captureLog(t)
-			s, err := Open(dir, Options{}, log)
-			if err != nil {
-				t.Fatalf("Open: %v", err)
-			}
 			want := gen(1, 90, 1, 2, 3)
-			appendFlush(t, s, want)
-			if err := s.Close(); err != nil {
-				t.Fatalf("Close: %v", err)
-			}
+			writeClosed(t, dir, log, want)
 			tamper(t, dir, tc.change)
 
-			s, err = Open(dir, tc.opt, log)
+			s, err := Open(dir, tc.opt, log)
 			if err != nil {
 				t.Fatalf("Open after tampering: %v", err)
 			}

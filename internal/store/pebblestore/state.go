@@ -43,7 +43,7 @@ func (s *Store) load() error {
 	}
 	latest, err := s.loadLatest(counts)
 	if errors.Is(err, errStaleCount) {
-		s.log.Warn("a stored count has no Observations; recounting", "err", err)
+		s.log.Error("a stored count has no Observations; recounting", "err", err)
 		if counts, err = s.recount(counts); err != nil {
 			return err
 		}
@@ -137,14 +137,14 @@ func (s *Store) repairCounts(stored, counts map[int64]int64) error {
 	defer b.Close()
 	for ds, n := range counts {
 		if stored[ds] != n {
-			s.log.Warn("stored count differs from the keys; repaired", "datastream", ds,
+			s.log.Error("stored count differs from the keys; repaired", "datastream", ds,
 				"stored", stored[ds], "counted", n)
 			_ = b.Set(countKey(ds), binary.BigEndian.AppendUint64(nil, uint64(n)), nil)
 		}
 	}
 	for ds, n := range stored {
 		if _, ok := counts[ds]; !ok {
-			s.log.Warn("count of a Datastream without Observations; removed", "datastream", ds,
+			s.log.Error("count of a Datastream without Observations; removed", "datastream", ds,
 				"stored", n)
 			_ = b.Delete(countKey(ds), nil)
 		}

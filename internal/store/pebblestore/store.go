@@ -99,7 +99,9 @@ func open(dir string, opt Options, log *slog.Logger, fs vfs.FS) (*Store, error) 
 		FS:           fs,
 		Cache:        cache,
 		Logger:       pebbleLogger{log},
-		MemTableSize: 64 << 20,
+		// Larger memtables than Pebble's 4 MiB default let a write burst land in memory;
+		// at most two are held, so this bounds the store's write memory to 64 MiB.
+		MemTableSize: 32 << 20,
 		// Bloom filters let Get and the duplicate check skip tables without the ID.
 		Levels: []pebble.LevelOptions{{FilterPolicy: bloom.FilterPolicy(10)}},
 	}

@@ -46,27 +46,7 @@ func testConcurrentAppend(t *testing.T, h *harness) {
 	for _, s := range all {
 		flat = append(flat, s...)
 	}
-	if n, err := b.Count(t.Context(), 0, time.Time{}, time.Time{}); err != nil ||
-		n != writers*perWriter {
-		t.Fatalf("Count of all = %d, %v; want %d", n, err, writers*perWriter)
-	}
-	got, err := b.Scan(t.Context(), store.ScanQuery{})
-	if err != nil {
-		t.Fatalf("Scan: %v", err)
-	}
-	wantObs(t, "Scan after concurrent Append", got, flatByID(flat))
-	for ds := int64(1); ds <= 3; ds++ {
-		got, err := b.Range(t.Context(), store.RangeQuery{DatastreamID: ds})
-		if err != nil {
-			t.Fatalf("Range: %v", err)
-		}
-		wantObs(t, "Range after concurrent Append", got, byTime(flat, ds))
-	}
-	latest, err := b.Latest(t.Context())
-	if err != nil {
-		t.Fatalf("Latest: %v", err)
-	}
-	wantLatest(t, latest, flat)
+	checkAll(t, b, flatByID(flat))
 }
 
 // flatByID orders writer series, which hold consecutive ID blocks, by ID.
