@@ -28,7 +28,7 @@ type running struct {
 	stop func()
 }
 
-func startHub(t *testing.T, change func(*config.Config)) *running {
+func startHub(t testing.TB, change func(*config.Config)) *running {
 	t.Helper()
 	cfg := config.Default()
 	cfg.DataDir = t.TempDir()
@@ -70,7 +70,7 @@ func startHub(t *testing.T, change func(*config.Config)) *running {
 	return r
 }
 
-func (r *running) waitReady(t *testing.T) {
+func (r *running) waitReady(t testing.TB) {
 	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for {
@@ -88,7 +88,7 @@ func (r *running) waitReady(t *testing.T) {
 	}
 }
 
-func (r *running) register(t *testing.T, eui, profile string, public bool) {
+func (r *running) register(t testing.TB, eui, profile string, public bool) {
 	t.Helper()
 	body, _ := json.Marshal(map[string]any{"devEui": eui, "name": "test " + eui, "profile": profile,
 		"public": public, "location": map[string]any{"latitude": 63.82, "longitude": 20.26}})
@@ -105,7 +105,7 @@ func (r *running) register(t *testing.T, eui, profile string, public bool) {
 	}
 }
 
-func (r *running) getJSON(t *testing.T, path string, v any) {
+func (r *running) getJSON(t testing.TB, path string, v any) {
 	t.Helper()
 	resp, err := http.Get(r.base + path)
 	if err != nil {
@@ -122,7 +122,7 @@ func (r *running) getJSON(t *testing.T, path string, v any) {
 }
 
 // wsClient subscribes to the live stream and collects observation frames.
-func wsClient(t *testing.T, base, query string) <-chan map[string]any {
+func wsClient(t testing.TB, base, query string) <-chan map[string]any {
 	t.Helper()
 	url := "ws" + strings.TrimPrefix(base, "http") + "/v1/stream" + query
 	conn, _, err := websocket.DefaultDialer.Dial(url, nil)
@@ -155,7 +155,7 @@ func wsClient(t *testing.T, base, query string) <-chan map[string]any {
 	return out
 }
 
-func publisher(t *testing.T, broker string) paho.Client {
+func publisher(t testing.TB, broker string) paho.Client {
 	t.Helper()
 	opts := paho.NewClientOptions().AddBroker(broker).SetClientID("test-pub-" + t.Name())
 	c := paho.NewClient(opts)
@@ -166,7 +166,7 @@ func publisher(t *testing.T, broker string) paho.Client {
 	return c
 }
 
-func publish(t *testing.T, c paho.Client, topic string, body []byte) {
+func publish(t testing.TB, c paho.Client, topic string, body []byte) {
 	t.Helper()
 	tok := c.Publish(topic, 1, false, body)
 	if !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
@@ -174,7 +174,7 @@ func publish(t *testing.T, c paho.Client, topic string, body []byte) {
 	}
 }
 
-func sample(t *testing.T, name string) []byte {
+func sample(t testing.TB, name string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", name))
 	if err != nil {
