@@ -19,7 +19,8 @@ const (
 	transportSSE       = "sse"
 )
 
-// drainBatch is how many queued Observations the writer sends under one catalogue snapshot.
+// drainBatch is how many queued Observations the writer sends before it looks for pings,
+// kills and new subscriptions again.
 const drainBatch = 64
 
 // errKilled ends a session that was closed from outside its writer (see client.kill).
@@ -177,16 +178,15 @@ func (c *client) step(ctx context.Context) error {
 	}
 }
 
-// deliver sends e and whatever else is queued, up to drainBatch, under one snapshot.
+// deliver sends e and whatever else is queued, up to drainBatch.
 func (c *client) deliver(e *entry) error {
-	snap := c.h.cat.Public()
-	if err := c.send(&e.obs, snap, e.ds, e.frame); err != nil {
+	if err := c.send(&e.obs, e.ds, e.frame); err != nil {
 		return err
 	}
 	for range drainBatch - 1 {
 		select {
 		case e = <-c.queue:
-			if err := c.send(&e.obs, snap, e.ds, e.frame); err != nil {
+			if err := c.send(&e.obs, e.ds, e.frame); err != nil {
 				return err
 			}
 		default:
@@ -197,14 +197,15 @@ func (c *client) deliver(e *entry) error {
 }
 
 // send writes o if its offset is new to this subscription, it passes the filter, and its
-// Datastream is public in snap: visibility is decided here, at send time. The frame encoded
-// at publication is reused while snap still holds the same Datastream it was encoded with.
-func (c *client) send(o *model.Observation, snap *devices.Snapshot,
-	encodedWith *model.Datastream, frame []byte) error {
+// Datastream is public now: visibility is decided here, at send time, for every frame. The
+// frame encoded at publication is reused while the public view still holds the Datastream
+// it was encoded with.
+func (c *client) send(o *model.Observation, encodedWith *model.Datastream, frame []byte) error {
 	if o.ID <= c.pos {
 		return nil
 	}
 	c.pos = o.ID
+	snap := c.h.cat.Public()
 	if snap == nil {
 		return nil
 	}

@@ -79,7 +79,8 @@
 //
 // An Observation is sent only if its Datastream is in the catalogue's public view
 // (devices.Catalog.Public) at the moment it is sent, live or replayed; a device turned private
-// stops being streamed at once, including Observations already queued.
+// stops being streamed at once, including Observations already queued. The hub asks the
+// catalogue for every frame, so Public must be cheap (devices.Registry's is an atomic load).
 //
 // # Flow control and keepalive
 //

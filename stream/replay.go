@@ -94,9 +94,8 @@ func (c *client) replay(ctx context.Context, start uint64, p plan) error {
 		if err := c.checkpoint(); err != nil {
 			return err
 		}
-		snap := c.h.cat.Public()
 		for j := i; j < min(i+ringChunk, len(p.ring)); j++ {
-			if err := c.send(&p.ring[j], snap, nil, nil); err != nil {
+			if err := c.send(&p.ring[j], nil, nil); err != nil {
 				return err
 			}
 		}
@@ -111,7 +110,6 @@ func (c *client) replayStore(ctx context.Context, after, floor uint64) error {
 		if err != nil {
 			return c.replayFailed(fmt.Errorf("scanning after %d: %w", after, err))
 		}
-		snap := c.h.cat.Public()
 		for i := range obs {
 			if obs[i].ID > floor {
 				return nil
@@ -120,7 +118,7 @@ func (c *client) replayStore(ctx context.Context, after, floor uint64) error {
 				return c.replayFailed(fmt.Errorf("store returned offset %d after %d",
 					obs[i].ID, after))
 			}
-			if err := c.send(&obs[i], snap, nil, nil); err != nil {
+			if err := c.send(&obs[i], nil, nil); err != nil {
 				return err
 			}
 			after = obs[i].ID

@@ -87,3 +87,14 @@ func TestBadInput(t *testing.T) {
 		})
 	}
 }
+
+// TestExampleConfig keeps deploy/vindel.example.yaml loadable as the configuration evolves.
+func TestExampleConfig(t *testing.T) {
+	c, err := Load(filepath.Join("..", "..", "deploy", "vindel.example.yaml"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.MQTT) != 2 || c.Broker.Enabled {
+		t.Errorf("example config read as %+v", c)
+	}
+}

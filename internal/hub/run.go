@@ -8,8 +8,8 @@ import (
 	"sync"
 )
 
-// Run serves until ctx ends, then shuts down in order: stop taking uplinks (HTTP and MQTT),
-// drain the pipeline and flush the store, close the stream clients, close the files.
+// Run serves until ctx ends, then shuts down in order: close the stream clients, stop taking
+// uplinks (HTTP and MQTT), drain the pipeline and flush the store, close the files.
 func (h *Hub) Run(ctx context.Context) error {
 	defer h.close()
 	ctx, cancel := context.WithCancelCause(ctx)
@@ -44,11 +44,13 @@ func (h *Hub) Run(ctx context.Context) error {
 
 	shutCtx, done := context.WithTimeout(context.Background(), h.cfg.Shutdown)
 	defer done()
+	// Stream clients first: http.Server.Shutdown waits for open SSE responses and does not
+	// close WebSockets. They resume by offset when the hub is back.
+	h.stream.Close()
 	httpErr := h.server.Shutdown(shutCtx)
 	sources.Wait()
 	stopPipe()
 	pipeErr := <-pipeDone
-	h.stream.Close()
 
 	cause := context.Cause(ctx)
 	if errors.Is(cause, context.Canceled) {

@@ -61,7 +61,11 @@ func TestCrashKeepsFlushed(t *testing.T) {
 		if err := s.Append(t.Context(), gen(301, 100, 1, 4)); err != nil {
 			t.Fatalf("Append: %v", err)
 		}
-		time.Sleep(2 * opt.withDefaults().FlushInterval) // let some commit unsynced
+		if opt.Sync {
+			waitLastID(t, s, 400) // committed, and with Sync on disk
+		} else {
+			time.Sleep(2 * opt.withDefaults().FlushInterval) // let some commit unsynced
+		}
 
 		fs.SetIgnoreSyncs(true) // the crash: nothing from here on reaches the disk
 		_ = s.Close()
@@ -96,6 +100,25 @@ func writeClosed(t *testing.T, dir string, log *slog.Logger, obs []model.Observa
 	appendFlush(t, s, obs)
 	if err := s.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
+	}
+}
+
+// waitLastID waits until the writer has committed up to id.
+func waitLastID(t *testing.T, s *Store, id uint64) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		last, err := s.LastID(t.Context())
+		if err != nil {
+			t.Fatalf("LastID: %v", err)
+		}
+		if last >= id {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("LastID still %d after 10s, want %d", last, id)
+		}
+		time.Sleep(time.Millisecond)
 	}
 }
 

@@ -96,9 +96,9 @@ func open(dir string, opt Options, log *slog.Logger, fs vfs.FS) (*Store, error) 
 	cache := pebble.NewCache(opt.CacheSize)
 	defer cache.Unref()
 	popt := &pebble.Options{
-		FS:           fs,
-		Cache:        cache,
-		Logger:       pebbleLogger{log},
+		FS:     fs,
+		Cache:  cache,
+		Logger: pebbleLogger{log},
 		// Larger memtables than Pebble's 4 MiB default let a write burst land in memory;
 		// at most two are held, so this bounds the store's write memory to 64 MiB.
 		MemTableSize: 32 << 20,
