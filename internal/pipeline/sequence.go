@@ -18,6 +18,7 @@ func (p *Pipeline) sequence() {
 	ctx := context.Background() // the sequencer drains after shutdown starts; see Run
 	batch := make([]result, 0, maxBatch)
 	var obs []model.Observation
+	var raws []store.RawUplink
 	for r := range p.results {
 		batch = append(batch[:0], r)
 	fill:
@@ -33,10 +34,14 @@ func (p *Pipeline) sequence() {
 			}
 		}
 
-		obs = obs[:0]
+		obs, raws = obs[:0], raws[:0]
 		for i := range batch {
 			obs = p.settle(ctx, &batch[i], obs)
+			if !batch[i].skip {
+				raws = append(raws, p.raw(&batch[i]))
+			}
 		}
+		p.keep(ctx, raws)
 		p.write(ctx, obs)
 	}
 }
@@ -54,7 +59,6 @@ func (p *Pipeline) settle(ctx context.Context, r *result, obs []model.Observatio
 	if r.err != nil {
 		p.warn.bad(r)
 	}
-	p.keep(ctx, r)
 	return obs
 }
 
@@ -88,9 +92,8 @@ func (p *Pipeline) observe(ctx context.Context, r *result, obs []model.Observati
 	return obs
 }
 
-// keep archives the raw envelope with its outcome; an archive failure is the hub's fault and
-// is logged at Error, but never stops the data path.
-func (p *Pipeline) keep(ctx context.Context, r *result) {
+// raw is the archive record of a result: the envelope as received, with its outcome.
+func (p *Pipeline) raw(r *result) store.RawUplink {
 	raw := store.RawUplink{
 		ReceivedAt: r.msg.ArrivedAt, Source: r.msg.Source, Topic: r.msg.Topic,
 		DevEUI: r.up.DevEUI, Outcome: r.outcome, Envelope: r.msg.Body,
@@ -101,8 +104,17 @@ func (p *Pipeline) keep(ctx context.Context, r *result) {
 	if r.err != nil {
 		raw.Detail = r.err.Error()
 	}
-	if _, err := p.d.Archive.Keep(ctx, raw); err != nil {
-		p.d.Log.Error("keep raw uplink", "dev_eui", r.up.DevEUI, "source", r.msg.Source, "err", err)
+	return raw
+}
+
+// keep archives a batch's raw envelopes in one write. An archive failure is the hub's fault
+// and is logged at Error, but never stops the data path.
+func (p *Pipeline) keep(ctx context.Context, raws []store.RawUplink) {
+	if len(raws) == 0 {
+		return
+	}
+	if _, err := p.d.Archive.Keep(ctx, raws...); err != nil {
+		p.d.Log.Error("keep raw uplinks", "count", len(raws), "err", err)
 	}
 }
 

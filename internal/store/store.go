@@ -92,8 +92,9 @@ type RawUplink struct {
 
 // Archive keeps raw uplinks.
 type Archive interface {
-	// Keep stores a raw uplink and returns its sequence number.
-	Keep(ctx context.Context, r RawUplink) (uint64, error)
+	// Keep stores raw uplinks, in one write, and returns the sequence number of the last;
+	// the others have the numbers just below it, in order.
+	Keep(ctx context.Context, rs ...RawUplink) (uint64, error)
 	// Raw returns raw uplinks after seq, oldest first; devEUI, when set, selects one device.
 	// A limit of 0 means no limit.
 	Raw(ctx context.Context, devEUI string, afterSeq uint64, limit int) ([]RawUplink, error)

@@ -9,22 +9,25 @@ import (
 	"github.com/vindel-hub/vindel/internal/store"
 )
 
-// Keep stores a copy of r and returns its sequence number. A zero ReceivedAt is set to now.
-func (s *Store) Keep(ctx context.Context, r store.RawUplink) (uint64, error) {
+// Keep stores copies of rs and returns the last one's sequence number. A zero ReceivedAt is
+// set to now.
+func (s *Store) Keep(ctx context.Context, rs ...store.RawUplink) (uint64, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
 		return 0, errClosed
 	}
-	if r.ReceivedAt.IsZero() {
-		r.ReceivedAt = time.Now()
+	for _, r := range rs {
+		if r.ReceivedAt.IsZero() {
+			r.ReceivedAt = time.Now()
+		}
+		r.ReceivedAt = r.ReceivedAt.UTC()
+		r.Seq = uint64(len(s.raws) + 1)
+		r.Envelope = slices.Clone(r.Envelope)
+		s.raws = append(s.raws, r)
+		s.byDev[r.DevEUI] = append(s.byDev[r.DevEUI], len(s.raws)-1)
 	}
-	r.ReceivedAt = r.ReceivedAt.UTC()
-	r.Seq = uint64(len(s.raws) + 1)
-	r.Envelope = slices.Clone(r.Envelope)
-	s.raws = append(s.raws, r)
-	s.byDev[r.DevEUI] = append(s.byDev[r.DevEUI], len(s.raws)-1)
-	return r.Seq, nil
+	return uint64(len(s.raws)), nil
 }
 
 // Raw returns raw uplinks after afterSeq, oldest first; devEUI, when set, selects one

@@ -13,21 +13,14 @@ import (
 	"github.com/vindel-hub/vindel/internal/store"
 )
 
-// Keep stores a raw uplink with its device and time index entries in one batch and returns
-// its sequence number. It commits before returning (synced when Options.Sync is set), so
-// the uplink is readable at once. A zero ReceivedAt is set to now.
-func (s *Store) Keep(ctx context.Context, r store.RawUplink) (uint64, error) {
+// Keep stores raw uplinks with their device and time index entries in one batch and returns
+// the last one's sequence number. It commits before returning (synced when Options.Sync is
+// set), so the uplinks are readable at once. A zero ReceivedAt is set to now.
+func (s *Store) Keep(ctx context.Context, rs ...store.RawUplink) (uint64, error) {
 	if err := s.enter(); err != nil {
 		return 0, err
 	}
 	defer s.life.RUnlock()
-	if r.ReceivedAt.IsZero() {
-		r.ReceivedAt = time.Now()
-	}
-	at, err := nanos(r.ReceivedAt)
-	if err != nil {
-		return 0, fmt.Errorf("pebblestore: keep: receivedAt: %w", err)
-	}
 	if err := ctx.Err(); err != nil {
 		return 0, fmt.Errorf("pebblestore: keep: %w", err)
 	}
@@ -36,12 +29,22 @@ func (s *Store) Keep(ctx context.Context, r store.RawUplink) (uint64, error) {
 	// sequence number never sees a later one before an earlier one.
 	s.archiveMu.Lock()
 	defer s.archiveMu.Unlock()
-	seq := s.seq + 1
 	b := s.db.NewBatch()
 	defer b.Close()
-	_ = b.Set(rawKey(seq), encodeRaw(r, at), nil)
-	_ = b.Set(binary.BigEndian.AppendUint64(devicePrefix(r.DevEUI), seq), nil, nil)
-	_ = b.Set(rawTimeKey(at, seq), []byte(r.DedupKey), nil)
+	seq := s.seq
+	for _, r := range rs {
+		if r.ReceivedAt.IsZero() {
+			r.ReceivedAt = time.Now()
+		}
+		at, err := nanos(r.ReceivedAt)
+		if err != nil {
+			return 0, fmt.Errorf("pebblestore: keep: receivedAt: %w", err)
+		}
+		seq++
+		_ = b.Set(rawKey(seq), encodeRaw(r, at), nil)
+		_ = b.Set(binary.BigEndian.AppendUint64(devicePrefix(r.DevEUI), seq), nil, nil)
+		_ = b.Set(rawTimeKey(at, seq), []byte(r.DedupKey), nil)
+	}
 	if err := b.Commit(s.writeOptions(false)); err != nil {
 		return 0, fmt.Errorf("pebblestore: keep: %w", err)
 	}

@@ -175,3 +175,29 @@ func testArchiveSince(t *testing.T, h *harness) {
 		})
 	}
 }
+
+// testArchiveKeepMany keeps several raw uplinks in one call: they get consecutive sequence
+// numbers in order, the last returned, and read back exactly.
+func testArchiveKeepMany(t *testing.T, h *harness) {
+	b, _ := h.fresh(t)
+	first := keepAll(t, b, rawFixture(2))
+	many := rawFixture(5)
+	last, err := b.Keep(t.Context(), many...)
+	if err != nil {
+		t.Fatalf("Keep of 5: %v", err)
+	}
+	if want := first[1].Seq + 5; last != want {
+		t.Fatalf("Keep of 5 returned seq %d, want %d", last, want)
+	}
+	for i := range many {
+		many[i].Seq = first[1].Seq + uint64(i) + 1
+	}
+	got, err := b.Raw(t.Context(), "", first[1].Seq, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantRaw(t, "after a Keep of 5", got, many)
+	if last, err := b.Keep(t.Context()); err != nil || last != many[4].Seq {
+		t.Errorf("Keep of none = %d, %v; want the last seq %d and no error", last, err, many[4].Seq)
+	}
+}

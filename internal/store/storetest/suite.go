@@ -49,6 +49,7 @@ func Run(t *testing.T, open Opener, opt Options) {
 		{"Latest", testLatest},
 		{"LastID", testLastID},
 		{"ArchiveKeepRaw", testArchiveKeepRaw},
+		{"ArchiveKeepMany", testArchiveKeepMany},
 		{"ArchivePaging", testArchivePaging},
 		{"ArchiveSince", testArchiveSince},
 		{"ConcurrentAppend", testConcurrentAppend},
