@@ -6,9 +6,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	firmwareprofiles "github.com/vindel-hub/vindel/firmware-profiles"
-	"github.com/vindel-hub/vindel/internal/codec/builtin"
-	"github.com/vindel-hub/vindel/internal/profile"
+	"github.com/vindel-hub/vindel/internal/hub"
 )
 
 // profilesCmd lists the built-in firmware profiles, the names `vindel device add -profile`
@@ -17,7 +15,7 @@ func profilesCmd(args []string, stdout io.Writer) error {
 	if len(args) > 0 {
 		return fmt.Errorf("profiles takes no arguments")
 	}
-	set, err := profile.Load(firmwareprofiles.FS, builtin.Decoders())
+	set, err := hub.LoadProfiles("")
 	if err != nil {
 		return err
 	}

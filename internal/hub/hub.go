@@ -55,7 +55,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (h *Hub, err 
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return nil, fmt.Errorf("hub: data dir: %w", err)
 	}
-	if h.profiles, err = loadProfiles(cfg.ProfilesDir); err != nil {
+	if h.profiles, err = LoadProfiles(cfg.ProfilesDir); err != nil {
 		return nil, err
 	}
 	if h.registry, err = devices.Open(ctx, h.path("registry.db"), log.With("component", "devices")); err != nil {
@@ -95,8 +95,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (h *Hub, err 
 
 func (h *Hub) path(name string) string { return filepath.Join(h.cfg.DataDir, name) }
 
-// loadProfiles reads the profiles from dir, or the ones built in when dir is empty.
-func loadProfiles(dir string) (*profile.Set, error) {
+// LoadProfiles reads the firmware profiles from dir, or the ones built into the binary when
+// dir is empty, with the built-in decoders.
+func LoadProfiles(dir string) (*profile.Set, error) {
 	var fsys fs.FS = firmwareprofiles.FS
 	if dir != "" {
 		fsys = os.DirFS(dir)

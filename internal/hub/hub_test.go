@@ -1,9 +1,11 @@
 package hub
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"testing"
 	"time"
 
@@ -182,5 +184,53 @@ func checkSensorThings(t *testing.T, r *running, want map[string]float64) {
 	r.getJSON(t, "/v1.1/Observations?$count=true&$top=1", &obs)
 	if obs.Count != len(want) {
 		t.Errorf("/v1.1/Observations count %d, want %d", obs.Count, len(want))
+	}
+}
+
+// TestWebhooks posts uplinks the way ChirpStack's HTTP integration and a The Things Stack
+// webhook do, and finds their Observations on the stream.
+func TestWebhooks(t *testing.T) {
+	r := startHub(t, func(c *config.Config) { c.Webhook.Token = "hook-secret" })
+	r.register(t, "a1b2c3d4e5f60709", "milesight-iot/am103", true)
+	r.register(t, "a1b2c3d4e5f6070a", "decentlab/dl-sht35", true)
+	frames := wsClient(t, r.base, "")
+
+	posts := []struct {
+		path, contentType string
+		body              []byte
+		token             string
+		status            int
+	}{
+		{"/ingest/chirpstack?event=up", "application/json", sample(t, "chirpstack-samples/v4-json-up.json"),
+			"hook-secret", http.StatusAccepted},
+		{"/ingest/tts/uplink", "application/json", sample(t, "tts-samples/tts-v3-up.json"),
+			"hook-secret", http.StatusAccepted},
+		{"/ingest/chirpstack?event=up", "application/json", []byte(`{}`), "wrong", http.StatusUnauthorized},
+		{"/ingest/chirpstack?event=join", "application/json", sample(t, "chirpstack-samples/v4-json-join.json"),
+			"hook-secret", http.StatusAccepted},
+	}
+	for _, p := range posts {
+		req, _ := http.NewRequest(http.MethodPost, r.base+p.path, bytes.NewReader(p.body))
+		req.Header.Set("Content-Type", p.contentType)
+		req.Header.Set("Authorization", "Bearer "+p.token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != p.status {
+			t.Errorf("POST %s: %s, want %d", p.path, resp.Status, p.status)
+		}
+	}
+
+	seen := map[string]int{}
+	deadline := time.After(15 * time.Second)
+	for seen["a1b2c3d4e5f60709"] < 4 || seen["a1b2c3d4e5f6070a"] < 3 {
+		select {
+		case f := <-frames:
+			seen[fmt.Sprint(f["devEui"])]++
+		case <-deadline:
+			t.Fatalf("observations per device from the webhooks: %v; want 4 and 3", seen)
+		}
 	}
 }

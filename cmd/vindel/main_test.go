@@ -1,0 +1,92 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vindel-hub/vindel/internal/config"
+	"github.com/vindel-hub/vindel/internal/hub"
+)
+
+// startHub runs a hub in-process on free ports, without the embedded broker.
+func startHub(t *testing.T) string {
+	t.Helper()
+	cfg := config.Default()
+	cfg.DataDir, cfg.HTTP.Addr, cfg.Broker.Enabled, cfg.AdminKey = t.TempDir(), "127.0.0.1:0", false, "k"
+	ctx, cancel := context.WithCancel(context.Background())
+	h, err := hub.New(ctx, cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- h.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("hub: %v", err)
+		}
+	})
+	base := "http://" + h.Addr()
+	for i := 0; ; i++ {
+		resp, err := http.Get(base + "/readyz")
+		if err == nil && resp.StatusCode == http.StatusOK {
+			resp.Body.Close()
+			return base
+		}
+		if i > 200 {
+			t.Fatalf("hub not ready: %v", err)
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+}
+
+func vindel(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	var out, errs bytes.Buffer
+	err := run(context.Background(), args, &out, &errs)
+	return out.String() + errs.String(), err
+}
+
+func TestDeviceCommands(t *testing.T) {
+	base := startHub(t)
+	steps := []struct {
+		args    []string
+		want    string
+		wantErr bool
+	}{
+		{[]string{"device", "add", "-hub", base, "-key", "k", "-deveui", "A1B2C3D4E5F60708",
+			"-name", "Room 101", "-profile", "elsys/ers-co2", "-lat", "63.8", "-lon", "20.3", "-public"},
+			"registered a1b2c3d4e5f60708", false},
+		{[]string{"device", "add", "-hub", base, "-key", "k", "-deveui", "a1b2c3d4e5f60709",
+			"-profile", "acme/unknown"}, "no firmware profile", true},
+		{[]string{"device", "add", "-hub", base, "-key", "wrong", "-deveui", "a1b2c3d4e5f60709",
+			"-profile", "elsys/ers-co2"}, "401", true},
+		{[]string{"device", "list", "-hub", base, "-key", "k"}, "Room 101", false},
+		{[]string{"device", "rm", "-hub", base, "-key", "k", "a1b2c3d4e5f60708"}, "removed", false},
+		{[]string{"device", "list", "-hub", base, "-key", "k"}, "DEVEUI", false},
+		{[]string{"profiles"}, "milesight-iot/am103", false},
+		{[]string{"nonsense"}, "unknown command", true},
+	}
+	for _, s := range steps {
+		out, err := vindel(t, s.args...)
+		if (err != nil) != s.wantErr {
+			t.Fatalf("vindel %v: err %v, want error %v (output %q)", s.args, err, s.wantErr, out)
+		}
+		text := out
+		if err != nil {
+			text += err.Error()
+		}
+		if !strings.Contains(text, s.want) {
+			t.Errorf("vindel %v: %q does not mention %q", s.args, text, s.want)
+		}
+	}
+	if out, _ := vindel(t, "device", "list", "-hub", base, "-key", "k"); strings.Contains(out, "Room 101") {
+		t.Errorf("removed device still listed: %s", out)
+	}
+}
