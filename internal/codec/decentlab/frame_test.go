@@ -1,7 +1,6 @@
 package decentlab
 
 import (
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"math"
@@ -9,16 +8,8 @@ import (
 	"testing"
 
 	"github.com/vindel-hub/vindel/internal/codec"
+	"github.com/vindel-hub/vindel/internal/codec/codectest"
 )
-
-func mustHex(t testing.TB, s string) []byte {
-	t.Helper()
-	b, err := hex.DecodeString(strings.ReplaceAll(s, " ", ""))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
 
 func TestDecodeErrors(t *testing.T) {
 	tests := []struct {
@@ -40,7 +31,7 @@ func TestDecodeErrors(t *testing.T) {
 	decs := Decoders()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			in := codec.Input{FPort: 1, Bytes: mustHex(t, tt.hex), Variables: tt.vars}
+			in := codec.Input{FPort: 1, Bytes: codectest.Hex(t, tt.hex), Variables: tt.vars}
 			out, err := decs["decentlab-"+tt.model].Decode(in)
 			if err == nil {
 				t.Fatalf("want an error, got %v", out.Data)
@@ -56,7 +47,7 @@ func TestDecodeErrors(t *testing.T) {
 // the PR26 pressure word 0x3e80 (16000) is (16000−16384)/32768·4 − 1 bar.
 func TestParameters(t *testing.T) {
 	d := Decoders()["decentlab-dl-pr26"]
-	b := mustHex(t, "02 0167 0003 3e80 6017 0c7f")
+	b := codectest.Hex(t, "02 0167 0003 3e80 6017 0c7f")
 
 	tests := []struct {
 		name string
@@ -85,7 +76,7 @@ func TestParameters(t *testing.T) {
 // value becomes null with a warning, and the output still marshals.
 func TestNonFinite(t *testing.T) {
 	d := Decoders()["decentlab-dl-kl66"]
-	out, err := d.Decode(codec.Input{Bytes: mustHex(t, "02 03d4 0001 3bf6 0000 3bf6")})
+	out, err := d.Decode(codec.Input{Bytes: codectest.Hex(t, "02 03d4 0001 3bf6 0000 3bf6")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +106,7 @@ func TestWarnings(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			out, err := d.Decode(codec.Input{Bytes: mustHex(t, tt.hex)})
+			out, err := d.Decode(codec.Input{Bytes: codectest.Hex(t, tt.hex)})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -169,7 +160,7 @@ func TestTables(t *testing.T) {
 
 func FuzzDecode(f *testing.F) {
 	for _, v := range allVectors(f) {
-		f.Add(v.model(), v.input(f).Bytes)
+		f.Add(modelOf(v), v.Bytes(f))
 	}
 	names := map[string]codec.Decoder{}
 	for name, d := range Decoders() {
@@ -180,16 +171,8 @@ func FuzzDecode(f *testing.F) {
 		if !ok {
 			d = names["dl-atm41"]
 		}
-		out, err := d.Decode(codec.Input{FPort: 1, Bytes: b})
-		if err != nil {
-			if !errors.Is(err, codec.ErrTruncated) && !errors.Is(err, codec.ErrInvalid) {
-				t.Fatalf("unclassified error %v", err)
-			}
-			return
-		}
-		if _, err := json.Marshal(out.Data); err != nil {
-			t.Fatalf("output does not marshal: %v", err)
-		}
+		in := codec.Input{FPort: 1, Bytes: b}
+		codectest.CheckDecode(t, d, in, codec.ErrTruncated, codec.ErrInvalid)
 	})
 }
 
@@ -200,7 +183,7 @@ func BenchmarkDecode(b *testing.B) {
 	}
 	for _, c := range cases {
 		d := Decoders()["decentlab-"+c.model]
-		in := codec.Input{FPort: 1, Bytes: mustHex(b, c.hex)}
+		in := codec.Input{FPort: 1, Bytes: codectest.Hex(b, c.hex)}
 		b.Run(c.model, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {

@@ -1,28 +1,22 @@
 package dragino
 
 import (
-	"encoding/json"
 	"testing"
 
 	"github.com/vindel-hub/vindel/internal/codec"
+	"github.com/vindel-hub/vindel/internal/codec/codectest"
 )
 
 func FuzzDecode(f *testing.F) {
-	for _, v := range loadVectors(f, "dragino", "lht65", "lht65n") {
-		f.Add(v.FPort, v.bytes(f))
+	for _, v := range codectest.Vectors(f, codectest.TTNVectors, lht65Vectors) {
+		f.Add(v.FPort, v.Bytes(f))
 	}
 	f.Add(uint8(2), []byte{0xCB, 0xF6, 0x28, 0xFF, 0x12, 0x34, 0x0F, 0x56, 0x78, 0x9A, 0xBC})
 	f.Add(uint8(2), []byte{0xCB, 0xF6, 0x0B, 0x0D, 0x03, 0x76, 0x00})
 
 	dec := Decoders()["dragino-lht65"]
 	f.Fuzz(func(t *testing.T, port uint8, b []byte) {
-		out, err := dec.Decode(codec.Input{FPort: port, Bytes: b})
-		if err != nil {
-			return
-		}
-		if _, err := json.Marshal(out.Data); err != nil {
-			t.Fatalf("data not JSON-marshalable: %v (%v)", err, out.Data)
-		}
+		codectest.CheckDecode(t, dec, codec.Input{FPort: port, Bytes: b})
 	})
 }
 

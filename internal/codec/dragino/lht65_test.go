@@ -1,40 +1,26 @@
 package dragino
 
 import (
-	"encoding/hex"
 	"errors"
-	"strings"
 	"testing"
 
 	"github.com/vindel-hub/vindel/internal/codec"
+	"github.com/vindel-hub/vindel/internal/codec/codectest"
 )
 
 func decodeHex(t *testing.T, port uint8, h string) (codec.Output, error) {
 	t.Helper()
-	b, err := hex.DecodeString(strings.ReplaceAll(h, " ", ""))
-	if err != nil {
-		t.Fatalf("bad hex %q: %v", h, err)
-	}
-	return Decoders()["dragino-lht65"].Decode(codec.Input{FPort: port, Bytes: b})
+	return Decoders()["dragino-lht65"].Decode(codec.Input{FPort: port, Bytes: codectest.Hex(t, h)})
 }
+
+// lht65Vectors matches the shared vectors of the devices this decoder serves.
+var lht65Vectors = codectest.Vendor("dragino", "lht65", "lht65n")
 
 func TestVectors(t *testing.T) {
 	dec := Decoders()["dragino-lht65"]
-	for _, v := range loadVectors(t, "dragino", "lht65", "lht65n") {
+	for _, v := range codectest.Vectors(t, codectest.TTNVectors, lht65Vectors) {
 		t.Run(v.Device+"/"+v.Description, func(t *testing.T) {
-			out, err := dec.Decode(codec.Input{FPort: v.FPort, Bytes: v.bytes(t)})
-			if len(v.Expected.Errors) > 0 {
-				if err == nil {
-					t.Fatalf("want error %v, got data %v", v.Expected.Errors, out.Data)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatalf("decode: %v", err)
-			}
-			for _, d := range diff("data", v.Expected.Data, out.Data) {
-				t.Error(d)
-			}
+			codectest.CheckVector(t, dec, v.Input(t), v)
 		})
 	}
 }
@@ -100,15 +86,7 @@ func TestExtTypes(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			out, err := decodeHex(t, 2, tc.hex)
-			if err != nil {
-				t.Fatalf("decode: %v", err)
-			}
-			if len(out.Warnings) != tc.warns {
-				t.Errorf("want %d warnings, got %v", tc.warns, out.Warnings)
-			}
-			for _, d := range diff("data", tc.want, out.Data) {
-				t.Error(d)
-			}
+			codectest.CheckOutput(t, out, err, tc.want, tc.warns)
 		})
 	}
 }

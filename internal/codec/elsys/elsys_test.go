@@ -1,40 +1,24 @@
 package elsys
 
 import (
-	"encoding/hex"
 	"errors"
 	"strings"
 	"testing"
 
 	"github.com/vindel-hub/vindel/internal/codec"
+	"github.com/vindel-hub/vindel/internal/codec/codectest"
 )
 
 func decodeHex(t *testing.T, port uint8, h string) (codec.Output, error) {
 	t.Helper()
-	b, err := hex.DecodeString(strings.ReplaceAll(h, " ", ""))
-	if err != nil {
-		t.Fatalf("bad hex %q: %v", h, err)
-	}
-	return Decoders()["elsys"].Decode(codec.Input{FPort: port, Bytes: b})
+	return Decoders()["elsys"].Decode(codec.Input{FPort: port, Bytes: codectest.Hex(t, h)})
 }
 
 func TestVectors(t *testing.T) {
 	dec := Decoders()["elsys"]
-	for _, v := range loadVectors(t, "elsys") {
+	for _, v := range codectest.Vectors(t, codectest.TTNVectors, codectest.Vendor("elsys")) {
 		t.Run(v.Device+"/"+v.Description, func(t *testing.T) {
-			out, err := dec.Decode(codec.Input{FPort: v.FPort, Bytes: v.bytes(t)})
-			if len(v.Expected.Errors) > 0 {
-				if err == nil {
-					t.Fatalf("want error %v, got data %v", v.Expected.Errors, out.Data)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatalf("decode: %v", err)
-			}
-			for _, d := range diff("data", v.Expected.Data, out.Data) {
-				t.Error(d)
-			}
+			codectest.CheckVector(t, dec, v.Input(t), v)
 		})
 	}
 }
@@ -108,15 +92,7 @@ func TestTypes(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			out, err := decodeHex(t, 5, tc.hex)
-			if err != nil {
-				t.Fatalf("decode: %v", err)
-			}
-			if len(out.Warnings) != 0 {
-				t.Errorf("unexpected warnings %v", out.Warnings)
-			}
-			for _, d := range diff("data", tc.want, out.Data) {
-				t.Error(d)
-			}
+			codectest.CheckOutput(t, out, err, tc.want, 0)
 		})
 	}
 }
@@ -135,15 +111,7 @@ func TestStops(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			out, err := decodeHex(t, 5, tc.hex)
-			if err != nil {
-				t.Fatalf("decode: %v", err)
-			}
-			if len(out.Warnings) != 1 {
-				t.Errorf("want one warning, got %v", out.Warnings)
-			}
-			for _, d := range diff("data", tc.want, out.Data) {
-				t.Error(d)
-			}
+			codectest.CheckOutput(t, out, err, tc.want, 1)
 		})
 	}
 }

@@ -1,28 +1,22 @@
 package elsys
 
 import (
-	"encoding/json"
 	"testing"
 
 	"github.com/vindel-hub/vindel/internal/codec"
+	"github.com/vindel-hub/vindel/internal/codec/codectest"
 )
 
 func FuzzDecode(f *testing.F) {
-	for _, v := range loadVectors(f, "elsys") {
-		f.Add(v.FPort, v.bytes(f))
+	for _, v := range codectest.Vectors(f, codectest.TTNVectors, codectest.Vendor("elsys")) {
+		f.Add(v.FPort, v.Bytes(f))
 	}
 	f.Add(uint8(5), []byte{0x13, 0x14, 0x05})
 	f.Add(uint8(5), []byte{0x19, 0x00, 0xE2, 0x19, 0x00, 0xA3, 0x3E, 0x01})
 
 	dec := Decoders()["elsys"]
 	f.Fuzz(func(t *testing.T, port uint8, b []byte) {
-		out, err := dec.Decode(codec.Input{FPort: port, Bytes: b})
-		if err != nil {
-			return
-		}
-		if _, err := json.Marshal(out.Data); err != nil {
-			t.Fatalf("data not JSON-marshalable: %v (%v)", err, out.Data)
-		}
+		codectest.CheckDecode(t, dec, codec.Input{FPort: port, Bytes: b})
 	})
 }
 

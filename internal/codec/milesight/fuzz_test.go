@@ -1,16 +1,16 @@
 package milesight
 
 import (
-	"encoding/json"
 	"testing"
 
 	"github.com/vindel-hub/vindel/internal/codec"
+	"github.com/vindel-hub/vindel/internal/codec/codectest"
 )
 
 func FuzzDecode(f *testing.F) {
 	models := Models()
-	for _, v := range loadVectors(f, "milesight-iot") {
-		f.Add(v.FPort, uint8(0), v.bytes(f))
+	for _, v := range codectest.Vectors(f, codectest.TTNVectors, milesightVectors) {
+		f.Add(v.FPort, uint8(0), v.Bytes(f))
 	}
 	f.Add(uint8(85), uint8(3), []byte{0x04, 0xC9, 0x03, 0xFF, 0x00, 0x02})
 	f.Add(uint8(85), uint8(7), []byte{0x20, 0xCE, 0x9E, 0x74, 0x46, 0x63, 0x10})
@@ -22,13 +22,7 @@ func FuzzDecode(f *testing.F) {
 		if model != 0 {
 			in.Variables = map[string]string{ModelVariable: models[int(model)%len(models)]}
 		}
-		out, err := dec.Decode(in)
-		if err != nil {
-			return
-		}
-		if _, err := json.Marshal(out.Data); err != nil {
-			t.Fatalf("data not JSON-marshalable: %v (%v)", err, out.Data)
-		}
+		codectest.CheckDecode(t, dec, in)
 	})
 }
 

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/vindel-hub/vindel/internal/codec"
+	"github.com/vindel-hub/vindel/internal/codec/codectest"
 )
 
 // TestPartial covers payloads decoded in part: a warning says what was left out.
@@ -35,15 +36,7 @@ func TestPartial(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			out, err := decodeHex(t, tc.model, 85, tc.hex)
-			if err != nil {
-				t.Fatalf("decode: %v", err)
-			}
-			if len(out.Warnings) != tc.warns {
-				t.Errorf("want %d warnings, got %v", tc.warns, out.Warnings)
-			}
-			for _, d := range diff("data", tc.want, out.Data) {
-				t.Error(d)
-			}
+			codectest.CheckOutput(t, out, err, tc.want, tc.warns)
 		})
 	}
 }

@@ -1,46 +1,32 @@
 package milesight
 
 import (
-	"encoding/hex"
-	"strings"
 	"testing"
 
 	"github.com/vindel-hub/vindel/internal/codec"
+	"github.com/vindel-hub/vindel/internal/codec/codectest"
 )
 
 func decodeHex(t *testing.T, model string, port uint8, h string) (codec.Output, error) {
 	t.Helper()
-	b, err := hex.DecodeString(strings.ReplaceAll(h, " ", ""))
-	if err != nil {
-		t.Fatalf("bad hex %q: %v", h, err)
-	}
-	in := codec.Input{FPort: port, Bytes: b}
+	in := codec.Input{FPort: port, Bytes: codectest.Hex(t, h)}
 	if model != "" {
 		in.Variables = map[string]string{ModelVariable: model}
 	}
 	return Decoders()["milesight"].Decode(in)
 }
 
+// milesightVectors matches the shared vectors of every Milesight device.
+var milesightVectors = codectest.Vendor("milesight-iot")
+
 // TestVectors decodes every Milesight vector with the model the vector names.
 func TestVectors(t *testing.T) {
 	dec := Decoders()["milesight"]
-	for _, v := range loadVectors(t, "milesight-iot") {
+	for _, v := range codectest.Vectors(t, codectest.TTNVectors, milesightVectors) {
 		t.Run(v.Device+"/"+v.Description, func(t *testing.T) {
-			in := codec.Input{FPort: v.FPort, Bytes: v.bytes(t),
-				Variables: map[string]string{ModelVariable: v.Device}}
-			out, err := dec.Decode(in)
-			if len(v.Expected.Errors) > 0 {
-				if err == nil {
-					t.Fatalf("want error %v, got data %v", v.Expected.Errors, out.Data)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatalf("decode: %v", err)
-			}
-			for _, d := range diff("data", v.Expected.Data, out.Data) {
-				t.Error(d)
-			}
+			in := v.Input(t)
+			in.Variables = map[string]string{ModelVariable: v.Device}
+			codectest.CheckVector(t, dec, in, v)
 		})
 	}
 }
@@ -49,19 +35,12 @@ func TestVectors(t *testing.T) {
 // every model: the generic table must give the vendor's answer for them.
 func TestVectorsGeneric(t *testing.T) {
 	dec := Decoders()["milesight"]
-	vs := loadVectors(t, "milesight-iot", "am103", "em300-th", "em500-co2", "em500-udl", "vs121")
+	vs := codectest.Vectors(t, codectest.TTNVectors, codectest.Vendor("milesight-iot",
+		"am103", "em300-th", "em500-co2", "em500-udl", "vs121"))
 	for _, v := range vs {
 		t.Run(v.Device+"/"+v.Description, func(t *testing.T) {
-			out, err := dec.Decode(codec.Input{FPort: v.FPort, Bytes: v.bytes(t)})
-			if err != nil {
-				t.Fatalf("decode: %v", err)
-			}
-			if len(out.Warnings) != 0 {
-				t.Errorf("unexpected warnings %v", out.Warnings)
-			}
-			for _, d := range diff("data", v.Expected.Data, out.Data) {
-				t.Error(d)
-			}
+			out, err := dec.Decode(v.Input(t))
+			codectest.CheckOutput(t, out, err, v.Expected.Data, 0)
 		})
 	}
 }
@@ -188,15 +167,7 @@ func TestModels(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			out, err := decodeHex(t, tc.model, 85, tc.hex)
-			if err != nil {
-				t.Fatalf("decode: %v", err)
-			}
-			if len(out.Warnings) != 0 {
-				t.Errorf("unexpected warnings %v", out.Warnings)
-			}
-			for _, d := range diff("data", tc.want, out.Data) {
-				t.Error(d)
-			}
+			codectest.CheckOutput(t, out, err, tc.want, 0)
 		})
 	}
 }

@@ -3,13 +3,12 @@ package senml
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
-	"math"
 	"reflect"
 	"testing"
 	"time"
 
 	"github.com/vindel-hub/vindel/internal/codec"
+	"github.com/vindel-hub/vindel/internal/codec/codectest"
 )
 
 // now is the reception time the tests resolve relative times against.
@@ -181,9 +180,7 @@ func TestDecodeExamples(t *testing.T) {
 			if err := json.Unmarshal([]byte(tt.want), &want); err != nil {
 				t.Fatalf("bad want: %v", err)
 			}
-			if diff := compare("", want, roundTrip(t, out.Data)); diff != "" {
-				t.Error(diff)
-			}
+			codectest.Equal(t, "data", codectest.JSON(t, out.Data), want)
 		})
 	}
 }
@@ -280,16 +277,7 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte(`[{"n":"x","v":1,"vs":"a"}]`))
 	d := Decoders()["senml"]
 	f.Fuzz(func(t *testing.T, b []byte) {
-		out, err := d.Decode(codec.Input{Bytes: b, ReceivedAt: now})
-		if err != nil {
-			if !errors.Is(err, codec.ErrInvalid) {
-				t.Fatalf("unclassified error %v", err)
-			}
-			return
-		}
-		if _, err := json.Marshal(out.Data); err != nil {
-			t.Fatalf("output does not marshal: %v", err)
-		}
+		codectest.CheckDecode(t, d, codec.Input{Bytes: b, ReceivedAt: now}, codec.ErrInvalid)
 	})
 }
 
@@ -301,60 +289,5 @@ func BenchmarkDecode(b *testing.B) {
 		if _, err := d.Decode(in); err != nil {
 			b.Fatal(err)
 		}
-	}
-}
-
-func roundTrip(t testing.TB, data map[string]any) map[string]any {
-	t.Helper()
-	b, err := json.Marshal(data)
-	if err != nil {
-		t.Fatalf("marshal output: %v", err)
-	}
-	var out map[string]any
-	if err := json.Unmarshal(b, &out); err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
-// compare reports the first difference, numbers within 1e-9 relative, or "".
-func compare(path string, want, got any) string {
-	switch w := want.(type) {
-	case map[string]any:
-		g, ok := got.(map[string]any)
-		if !ok || len(g) != len(w) {
-			return fmt.Sprintf("%s: want %v, got %v", path, want, got)
-		}
-		for k, wv := range w {
-			if d := compare(path+"."+k, wv, g[k]); d != "" {
-				return d
-			}
-		}
-		return ""
-	case []any:
-		g, ok := got.([]any)
-		if !ok || len(g) != len(w) {
-			return fmt.Sprintf("%s: want %v, got %v", path, want, got)
-		}
-		for i := range w {
-			if d := compare(fmt.Sprintf("%s[%d]", path, i), w[i], g[i]); d != "" {
-				return d
-			}
-		}
-		return ""
-	case float64:
-		g, ok := got.(float64)
-		if !ok {
-			return fmt.Sprintf("%s: want %v, got %T %v", path, w, got, got)
-		}
-		if d := math.Abs(w - g); d > 1e-9*math.Abs(w) && d > 1e-12 {
-			return fmt.Sprintf("%s: want %v, got %v", path, w, g)
-		}
-		return ""
-	default:
-		if want != got {
-			return fmt.Sprintf("%s: want %#v, got %#v", path, want, got)
-		}
-		return ""
 	}
 }
