@@ -55,14 +55,15 @@ type MQTTSource struct {
 // Webhook configures the HTTP ingest endpoints.
 type Webhook struct {
 	Enabled bool   `yaml:"enabled"`
-	Token   string `yaml:"token"` // shared secret; empty accepts any caller
+	Token   string `yaml:"token"` // shared secret; the endpoints are off while it is empty
 }
 
 // Pipeline tunes the data path.
 type Pipeline struct {
-	Workers     int           `yaml:"workers"`
-	Queue       int           `yaml:"queue"`
-	DedupWindow time.Duration `yaml:"dedup_window"`
+	Workers        int           `yaml:"workers"`
+	Queue          int           `yaml:"queue"`
+	DedupWindow    time.Duration `yaml:"dedup_window"`
+	DedupTolerance time.Duration `yaml:"dedup_tolerance"`
 }
 
 // Stream tunes the live stream.
@@ -85,7 +86,7 @@ func Default() Config {
 		HTTP:     HTTP{Addr: ":8080"},
 		Broker:   Broker{Enabled: true, Addr: "127.0.0.1:1883"},
 		Webhook:  Webhook{Enabled: true},
-		Pipeline: Pipeline{DedupWindow: time.Hour},
+		Pipeline: Pipeline{DedupWindow: time.Hour, DedupTolerance: 2 * time.Minute},
 		Log:      Log{Level: "info", Format: "auto"},
 		Shutdown: 30 * time.Second,
 	}

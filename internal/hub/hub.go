@@ -45,31 +45,34 @@ type Hub struct {
 
 // New builds every part of the hub from cfg, opening its files and listeners. Nothing runs
 // until Run. On error, whatever was opened is closed again.
-func New(ctx context.Context, cfg config.Config, log *slog.Logger) (h *Hub, err error) {
-	h = &Hub{cfg: cfg, log: log, metrics: metrics.New()}
-	defer func() {
-		if err != nil {
-			h.close()
-		}
-	}()
-	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
-		return nil, fmt.Errorf("hub: data dir: %w", err)
+func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Hub, error) {
+	h := &Hub{cfg: cfg, log: log, metrics: metrics.New()}
+	if err := h.build(ctx); err != nil {
+		h.close()
+		return nil, err
+	}
+	return h, nil
+}
+
+func (h *Hub) build(ctx context.Context) (err error) {
+	cfg, log := h.cfg, h.log
+	if err = os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return fmt.Errorf("hub: data dir: %w", err)
 	}
 	if h.profiles, err = LoadProfiles(cfg.ProfilesDir); err != nil {
-		return nil, err
+		return err
 	}
 	if h.registry, err = devices.Open(ctx, h.path("registry.db"), log.With("component", "devices")); err != nil {
-		return nil, err
+		return err
 	}
-	if h.store, err = pebblestore.Open(h.path("series"), pebblestore.Options{},
-		log.With("component", "store")); err != nil {
-		return nil, err
+	if h.store, err = pebblestore.Open(h.path("series"), pebblestore.Options{}, log); err != nil {
+		return err
 	}
 	if cfg.Broker.Enabled {
 		h.broker, err = broker.Start(broker.Config{MQTTAddr: cfg.Broker.Addr, DataDir: h.path("broker")},
-			log.With("component", "broker"))
+			log)
 		if err != nil {
-			return nil, err
+			return err
 		}
 	}
 	h.stream = stream.New(h.registry, h.store, h.metrics, log.With("component", "stream"),
@@ -79,18 +82,18 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (h *Hub, err 
 		Registry: h.registry, Profiles: h.profiles, Store: h.store, Archive: h.store,
 		Stream: h.stream, Metrics: h.metrics, Log: log.With("component", "pipeline"),
 	}, pipeline.Options{Workers: cfg.Pipeline.Workers, Queue: cfg.Pipeline.Queue,
-		DedupWindow: cfg.Pipeline.DedupWindow})
+		DedupWindow: cfg.Pipeline.DedupWindow, DedupTolerance: cfg.Pipeline.DedupTolerance})
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if err := h.buildSources(); err != nil {
-		return nil, err
+		return err
 	}
 	if h.listener, err = net.Listen("tcp", cfg.HTTP.Addr); err != nil {
-		return nil, fmt.Errorf("hub: http: %w", err)
+		return fmt.Errorf("hub: http: %w", err)
 	}
 	h.server = &http.Server{Handler: h.routes(), ReadHeaderTimeout: 10 * time.Second}
-	return h, nil
+	return nil
 }
 
 func (h *Hub) path(name string) string { return filepath.Join(h.cfg.DataDir, name) }

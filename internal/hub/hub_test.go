@@ -2,10 +2,14 @@ package hub
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"log/slog"
+	"net"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -233,4 +237,27 @@ func TestWebhooks(t *testing.T) {
 			t.Fatalf("observations per device from the webhooks: %v; want 4 and 3", seen)
 		}
 	}
+}
+
+// TestStartFailsPlainly: a port in use stops start-up with an error naming it, after closing
+// what was already opened, so a second hub on the same data dir can start afterwards.
+func TestStartFailsPlainly(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	cfg := config.Default()
+	cfg.DataDir, cfg.HTTP.Addr, cfg.Broker.Addr = t.TempDir(), taken.Addr().String(), "127.0.0.1:0"
+	log := slog.New(slog.DiscardHandler)
+	if _, err := New(context.Background(), cfg, log); err == nil ||
+		!strings.Contains(err.Error(), "address already in use") {
+		t.Fatalf("New on a taken port: %v, want an error naming it", err)
+	}
+	cfg.HTTP.Addr = "127.0.0.1:0"
+	h, err := New(context.Background(), cfg, log)
+	if err != nil {
+		t.Fatalf("New after a failed start on the same data dir: %v", err)
+	}
+	h.close()
 }

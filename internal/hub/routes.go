@@ -35,7 +35,11 @@ func (h *Hub) routes() http.Handler {
 	}, log.With("api", "devices")).Register(mux)
 	mux.HandleFunc("GET /api/v1/profiles", h.listProfiles)
 
-	if h.cfg.Webhook.Enabled {
+	switch {
+	case h.cfg.Webhook.Enabled && h.cfg.Webhook.Token == "":
+		// An open webhook would let anyone who can reach the hub write into its open data.
+		log.Info("webhook endpoints are off until webhook.token is set")
+	case h.cfg.Webhook.Enabled:
 		opt := webhook.Options{Token: h.cfg.Webhook.Token}
 		mux.Handle("/ingest/chirpstack", webhook.New("http-chirpstack", h.pipeline,
 			log.With("api", "webhook"), opt))

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -175,4 +176,44 @@ func TestObservations(t *testing.T) {
 	if len(snap.DatastreamsOf(dev.ID)) != 5 {
 		t.Errorf("%d datastreams, want 5", len(snap.DatastreamsOf(dev.ID)))
 	}
+}
+
+// TestWarnRateLimitedOverAllDevices: uplinks of many unregistered devices, each once, are
+// counted every one, while the log gets a bounded number of lines that say what was left out.
+func TestWarnRateLimitedOverAllDevices(t *testing.T) {
+	e := newEnv(t)
+	defer e.stop()
+	const n = 200
+	for i := range n {
+		e.send(t, "test", v3Uplink(t, func(m map[string]any) { m["devEUI"] = fmt.Sprintf("00000000%08x", i) }))
+	}
+	waitFor(t, "all counted", func() bool { return counter(e, "test", store.OutcomeUnknownDevice) == n })
+	if warns := strings.Count(e.logs.String(), "level=WARN"); warns == 0 || warns > 15 {
+		t.Errorf("%d warnings for %d unknown devices, want between 1 and 15", warns, n)
+	}
+}
+
+// TestDuplicateAcrossRestart: the de-duplication window is rebuilt from the archive, so a
+// broker redelivering an uplink to a restarted hub does not store it twice, while the same
+// device's uplink with a new reception time (a replay, an FCnt restart) is new data.
+func TestDuplicateAcrossRestart(t *testing.T) {
+	e := newEnv(t)
+	e.register(t, elsysEUI, "elsys/ers-co2")
+	body := v3Uplink(t, nil)
+	e.send(t, "mqtt", body)
+	waitFor(t, "decoded", func() bool { return counter(e, "mqtt", store.OutcomeDecoded) == 1 })
+	e.stop()
+
+	again := newEnvOn(t, e)
+	defer again.stop()
+	again.send(t, "mqtt", body)
+	later := v3Uplink(t, func(m map[string]any) {
+		m["rxInfo"] = []any{map[string]any{"gatewayID": "0011223344556677", "rssi": -97,
+			"time": "2024-03-14T09:15:02.123456Z"}}
+	})
+	again.send(t, "mqtt", later)
+	waitFor(t, "redelivery dropped", func() bool {
+		return counter(again, "mqtt", store.OutcomeDuplicate) == 1 &&
+			counter(again, "mqtt", store.OutcomeDecoded) == 1
+	})
 }

@@ -31,6 +31,9 @@ type Options struct {
 	Workers     int           // parallel parse-and-decode workers; default GOMAXPROCS
 	Queue       int           // Messages waiting for a worker; default 8192
 	DedupWindow time.Duration // how long an uplink is remembered to drop its duplicates; 1h
+	// DedupTolerance is how far apart the reception times of two copies of one uplink may
+	// lie; 2m.
+	DedupTolerance time.Duration
 }
 
 // Deps are the parts the pipeline connects.
@@ -74,6 +77,9 @@ func New(ctx context.Context, d Deps, opt Options) (*Pipeline, error) {
 	if opt.DedupWindow <= 0 {
 		opt.DedupWindow = time.Hour
 	}
+	if opt.DedupTolerance <= 0 {
+		opt.DedupTolerance = 2 * time.Minute
+	}
 
 	last, err := d.Store.LastID(ctx)
 	if err != nil {
@@ -81,7 +87,7 @@ func New(ctx context.Context, d Deps, opt Options) (*Pipeline, error) {
 	}
 	p := &Pipeline{
 		d: d, opt: opt, nextID: last + 1,
-		dedup:   newWindow(opt.DedupWindow),
+		dedup:   newWindow(opt.DedupWindow, opt.DedupTolerance),
 		warn:    newWarner(d.Log),
 		queue:   make(chan ingest.Message, opt.Queue),
 		results: make(chan result, opt.Queue),
@@ -94,7 +100,7 @@ func New(ctx context.Context, d Deps, opt Options) (*Pipeline, error) {
 		return nil, fmt.Errorf("pipeline: read recent uplinks: %w", err)
 	}
 	for _, k := range keys {
-		p.dedup.seen(k, time.Time{})
+		p.dedup.seen(parseArchiveKey(k))
 	}
 	return p, nil
 }

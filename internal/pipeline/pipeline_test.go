@@ -83,20 +83,38 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { reg.Close() })
+	e := &env{reg: reg, st: memstore.New(), logs: logs}
+	return start(t, e)
+}
+
+// newEnvOn starts a new pipeline, as after a restart, on the registry and store of old.
+func newEnvOn(t *testing.T, old *env) *env {
+	t.Helper()
+	return start(t, &env{reg: old.reg, st: old.st, logs: &syncBuffer{}})
+}
+
+func start(t *testing.T, e *env) *env {
+	t.Helper()
+	ctx := context.Background()
 	profiles, err := profile.Load(firmwareprofiles.FS, builtin.Decoders())
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{reg: reg, st: memstore.New(), m: metrics.New(), pub: &recorder{}, logs: logs,
-		stopped: make(chan error, 1)}
-	e.p, err = New(ctx, Deps{Registry: reg, Profiles: profiles, Store: e.st, Archive: e.st,
+	log := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	e.m, e.pub, e.stopped = metrics.New(), &recorder{}, make(chan error, 1)
+	e.p, err = New(ctx, Deps{Registry: e.reg, Profiles: profiles, Store: e.st, Archive: e.st,
 		Stream: e.pub, Metrics: e.m, Log: log}, Options{Workers: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
 	runCtx, cancel := context.WithCancel(ctx)
 	go func() { e.stopped <- e.p.Run(runCtx) }()
+	stopped := false
 	e.stop = func() {
+		if stopped {
+			return
+		}
+		stopped = true
 		cancel()
 		if err := <-e.stopped; err != nil {
 			t.Errorf("pipeline Run: %v", err)

@@ -99,7 +99,7 @@ func (p *Pipeline) raw(r *result) store.RawUplink {
 		DevEUI: r.up.DevEUI, Outcome: r.outcome, Envelope: r.msg.Body,
 	}
 	if r.up.DevEUI != "" && r.outcome != store.OutcomeMalformed {
-		raw.DedupKey = r.up.Key()
+		raw.DedupKey = archiveKey(r.up.Key(), r.up.ReceivedAt)
 	}
 	if r.err != nil {
 		raw.Detail = r.err.Error()

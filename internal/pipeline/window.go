@@ -1,51 +1,72 @@
 package pipeline
 
 import (
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
 
-// window remembers uplink keys for a bounded time, to drop the same uplink heard again: from a
-// second gateway path, a second source, or a broker redelivering after a reconnect.
+// window remembers recent uplink keys to drop the same uplink heard again: from a second
+// gateway path, a second network server or a broker redelivering after a reconnect. Copies of
+// one uplink carry the same reception time (a redelivery is the same envelope) or times
+// moments apart (two network servers), so a key seen again counts as a duplicate only when
+// its reception time lies within tolerance of the first: a device whose FCnt restarted after
+// a rejoin, sending an unchanged payload minutes later, is not mistaken for one.
 type window struct {
-	ttl time.Duration
+	ttl       time.Duration // how long a key is remembered
+	tolerance time.Duration // how far apart the reception times of two copies may lie
 
 	mu    sync.Mutex
-	keys  map[string]time.Time
+	keys  map[string]stamp
 	order []entry // oldest first from head, for expiry
 	head  int
 }
 
+// stamp is what the window knows of a key: the uplink's reception time (zero when the
+// envelope had none) and when the window remembered it.
+type stamp struct {
+	received, at time.Time
+}
+
 type entry struct {
 	key string
-	at  time.Time
+	at  time.Time // when it was remembered
 }
 
-func newWindow(ttl time.Duration) *window {
-	return &window{ttl: ttl, keys: map[string]time.Time{}}
+func newWindow(ttl, tolerance time.Duration) *window {
+	return &window{ttl: ttl, tolerance: tolerance, keys: map[string]stamp{}}
 }
 
-// seen records key and reports whether it was already inside the window. at is when the
-// uplink was received; a zero at means now.
-func (w *window) seen(key string, at time.Time) bool {
+// seen records key with the uplink's reception time (zero when the envelope has none) and
+// reports whether it is a copy of an uplink already inside the window.
+func (w *window) seen(key string, received time.Time) bool {
 	now := time.Now()
-	if at.IsZero() || at.After(now) {
-		at = now
-	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.expire(now)
-	if _, dup := w.keys[key]; dup {
+	if prev, ok := w.keys[key]; ok && w.copyOf(prev.received, received) {
 		return true
 	}
-	w.keys[key] = at
+	w.keys[key] = stamp{received, now}
 	w.order = append(w.order, entry{key, now})
 	return false
 }
 
+func (w *window) copyOf(prev, received time.Time) bool {
+	if prev.IsZero() || received.IsZero() {
+		return true // without times, the key alone decides
+	}
+	d := received.Sub(prev)
+	return d <= w.tolerance && d >= -w.tolerance
+}
+
 func (w *window) expire(now time.Time) {
 	for w.head < len(w.order) && now.Sub(w.order[w.head].at) > w.ttl {
-		delete(w.keys, w.order[w.head].key)
+		e := w.order[w.head]
+		if st, ok := w.keys[e.key]; ok && st.at.Equal(e.at) { // else remembered again since
+			delete(w.keys, e.key)
+		}
 		w.order[w.head] = entry{}
 		w.head++
 	}
@@ -53,4 +74,26 @@ func (w *window) expire(now time.Time) {
 		w.order = append(w.order[:0], w.order[w.head:]...)
 		w.head = 0
 	}
+}
+
+// archiveKey is the dedup key as the archive keeps it: the key and the reception time, so
+// that the window can be rebuilt with times after a restart.
+func archiveKey(key string, received time.Time) string {
+	if received.IsZero() {
+		return key
+	}
+	return key + "@" + strconv.FormatInt(received.UnixNano(), 10)
+}
+
+// parseArchiveKey splits what archiveKey joined.
+func parseArchiveKey(s string) (string, time.Time) {
+	i := strings.LastIndexByte(s, '@')
+	if i < 0 {
+		return s, time.Time{}
+	}
+	ns, err := strconv.ParseInt(s[i+1:], 10, 64)
+	if err != nil {
+		return s, time.Time{}
+	}
+	return s[:i], time.Unix(0, ns).UTC()
 }

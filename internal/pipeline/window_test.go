@@ -1,0 +1,61 @@
+package pipeline
+
+import (
+	"testing"
+	"time"
+)
+
+func TestWindow(t *testing.T) {
+	t0 := time.Date(2024, 3, 14, 8, 15, 2, 0, time.UTC)
+	tests := []struct {
+		name        string
+		first, next time.Time
+		dup         bool
+	}{
+		{"redelivery: the same envelope", t0, t0, true},
+		{"a second network server, moments later", t0, t0.Add(700 * time.Millisecond), true},
+		{"the second copy arrived first", t0, t0.Add(-3 * time.Second), true},
+		{"FCnt restarted, same payload ten minutes later", t0, t0.Add(10 * time.Minute), false},
+		{"no reception time in the envelopes", time.Time{}, time.Time{}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := newWindow(time.Hour, 2*time.Minute)
+			if w.seen("k", tt.first) {
+				t.Fatal("first sight reported as a duplicate")
+			}
+			if got := w.seen("k", tt.next); got != tt.dup {
+				t.Errorf("second sight duplicate = %v, want %v", got, tt.dup)
+			}
+		})
+	}
+}
+
+func TestWindowExpiresAndKeepsRefreshed(t *testing.T) {
+	w := newWindow(50*time.Millisecond, time.Minute)
+	t0 := time.Now()
+	w.seen("a", t0)
+	w.seen("b", t0)
+	time.Sleep(30 * time.Millisecond)
+	w.seen("b", t0.Add(10*time.Minute)) // new data under the same key: remembered again
+	time.Sleep(30 * time.Millisecond)
+	if w.seen("a", t0) {
+		t.Error("key a outlived the window")
+	}
+	if !w.seen("b", t0.Add(10*time.Minute)) {
+		t.Error("key b, remembered again, expired with its first sight")
+	}
+}
+
+func TestArchiveKeyRoundTrip(t *testing.T) {
+	at := time.Date(2024, 3, 14, 8, 15, 2, 123456789, time.UTC)
+	for _, tt := range []struct {
+		key string
+		at  time.Time
+	}{{"a1b2c3d4e5f60708:00ff", at}, {"a1b2c3d4e5f60708:00ff", time.Time{}}} {
+		k, got := parseArchiveKey(archiveKey(tt.key, tt.at))
+		if k != tt.key || !got.Equal(tt.at) {
+			t.Errorf("round trip of (%q, %v) = (%q, %v)", tt.key, tt.at, k, got)
+		}
+	}
+}
