@@ -17,6 +17,11 @@ type Message struct {
 	Dialect     Dialect   // fixed by the source's configuration; DialectUnknown to detect
 	Body        []byte    // owned by the Message: the transport must not reuse it
 	ArrivedAt   time.Time // when Vindel received it
+	// Ack, when set, is called once the hub has durably kept the Message (its raw envelope is
+	// in the archive), so a transport can acknowledge it only then: an MQTT PUBACK, an HTTP
+	// 2xx. It is not called when the hub fails to keep it, and may be called from any
+	// goroutine.
+	Ack func()
 }
 
 // Sink accepts Messages. Handle returns once the Message is queued; it returns ErrBusy when

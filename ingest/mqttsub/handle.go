@@ -22,22 +22,22 @@ const (
 // read: the broker holds them, which is the backpressure a full queue asks for.
 func (s *Source) handler(ctx context.Context) mqtt.MessageHandler {
 	return func(c mqtt.Client, pm mqtt.Message) {
+		// PUBACK only once the hub has kept the message durably (MQTT 3.1.1 §4.3.2: the
+		// receiver takes ownership when it sends PUBACK); the sink calls Ack then. Until
+		// then the broker holds it, and sends it again on the next connection of this
+		// session (§4.4) if the hub goes away first.
 		m := ingest.Message{
 			Source:    s.cfg.Name,
 			Topic:     pm.Topic(),
 			Dialect:   s.cfg.Dialect,
 			Body:      bytes.Clone(pm.Payload()), // paho's buffer is not ours to keep
 			ArrivedAt: time.Now().UTC(),
+			Ack:       pm.Ack,
 		}
 		if !s.deliver(ctx, c, m) {
-			// No PUBACK: the broker sends it again on the next connection of this session
-			// (MQTT 3.1.1 §4.4). Only QoS 0 messages are lost here, as QoS 0 allows.
+			// Only QoS 0 messages are lost here, as QoS 0 allows.
 			s.log.Debug("message left unacknowledged", "topic", m.Topic, "qos", pm.Qos())
-			return
 		}
-		// PUBACK only now that the sink holds the message (MQTT 3.1.1 §4.3.2: the receiver
-		// takes ownership when it sends PUBACK).
-		pm.Ack()
 	}
 }
 

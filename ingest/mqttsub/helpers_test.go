@@ -22,11 +22,14 @@ var pubSeq atomic.Int64 // makes publisher client IDs unique
 
 // chanSink hands every accepted Message to a channel. Before accepting, refuse is asked (when
 // set) and may turn the call down with an error.
+// chanSink takes Messages into a channel and, like the pipeline once it has kept one,
+// acknowledges each, unless noAck is set.
 type chanSink struct {
 	ch     chan ingest.Message
 	mu     sync.Mutex
 	calls  int
 	refuse func(call int, m ingest.Message) error
+	noAck  bool
 }
 
 func newChanSink() *chanSink { return &chanSink{ch: make(chan ingest.Message, 100000)} }
@@ -44,6 +47,9 @@ func (s *chanSink) Handle(ctx context.Context, m ingest.Message) error {
 	}
 	select {
 	case s.ch <- m:
+		if m.Ack != nil && !s.noAck {
+			m.Ack()
+		}
 		return nil
 	case <-ctx.Done():
 		return ingest.ErrBusy

@@ -228,6 +228,28 @@ func TestAckOnlyAfterSinkAccepts(t *testing.T) {
 	}
 }
 
+// TestAckOnlyWhenKept: a message the sink took but never reported kept (the hub stopped
+// before archiving it) is not acknowledged, so the broker delivers it again.
+func TestAckOnlyWhenKept(t *testing.T) {
+	url := testenv.Mosquitto(t)
+	cfg := Config{Name: "lns", Broker: url, ClientID: "vindel-kept"}
+	taken := newChanSink()
+	taken.noAck = true
+	first := startSource(t, cfg, taken, nil)
+	first.waitReady(t, true)
+	publish(t, publisher(t, url), "v3/a/devices/b/up", []byte(`{"unkept":true}`))
+	if got := taken.next(t); got.Ack == nil {
+		t.Fatal("a QoS 1 message came without an Ack")
+	}
+	first.stop()
+
+	sink := newChanSink()
+	startSource(t, cfg, sink, nil)
+	if got := sink.next(t); string(got.Body) != `{"unkept":true}` {
+		t.Errorf("got %s", got.Body)
+	}
+}
+
 func TestEmbeddedBrokerEndToEnd(t *testing.T) {
 	// nats-server resends a message that was in flight to the old connection after AckWait,
 	// not on reconnect; a short AckWait keeps that case within the test's patience.

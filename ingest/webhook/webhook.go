@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -92,6 +93,11 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	// The answer is 2xx only once the hub has kept the body (the sink calls Ack), so a
+	// network server that gets one may forget the uplink; on a timeout it retries, and the
+	// pipeline drops the copy if the first try was kept after all.
+	kept := make(chan struct{})
+	var once sync.Once
 	m := ingest.Message{
 		Source:      h.source,
 		Topic:       r.URL.RequestURI(),
@@ -99,10 +105,18 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		Event:       eventOf(r),
 		Body:        body,
 		ArrivedAt:   time.Now().UTC(),
+		Ack:         func() { once.Do(func() { close(kept) }) },
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), h.opt.Timeout)
 	defer cancel()
 	err := h.sink.Handle(ctx, m)
+	if err == nil {
+		select {
+		case <-kept:
+		case <-ctx.Done():
+			err = ctx.Err()
+		}
+	}
 	switch {
 	case err == nil:
 		w.WriteHeader(http.StatusAccepted)

@@ -20,9 +20,10 @@ import (
 
 // recorder is a Sink that keeps what it is handed and answers with err.
 type recorder struct {
-	mu   sync.Mutex
-	msgs []ingest.Message
-	err  error
+	mu    sync.Mutex
+	msgs  []ingest.Message
+	err   error
+	noAck bool // take Messages but never report them kept
 }
 
 func (r *recorder) Handle(_ context.Context, m ingest.Message) error {
@@ -32,6 +33,9 @@ func (r *recorder) Handle(_ context.Context, m ingest.Message) error {
 		return r.err
 	}
 	r.msgs = append(r.msgs, m)
+	if m.Ack != nil && !r.noAck {
+		m.Ack() // as the pipeline does once the envelope is archived
+	}
 	return nil
 }
 
@@ -267,5 +271,21 @@ func TestOverHTTP(t *testing.T) {
 	if code := post("/ingest/chirpstack?event=up", make([]byte, 5000)); code !=
 		http.StatusRequestEntityTooLarge {
 		t.Errorf("oversized: status %d, want 413", code)
+	}
+}
+
+// TestAnswerOnlyWhenKept: a body the sink took but did not report kept within the timeout
+// gets 503, so the network server sends it again instead of forgetting it.
+func TestAnswerOnlyWhenKept(t *testing.T) {
+	sink := &recorder{noAck: true}
+	h := New("hook", sink, slog.New(slog.DiscardHandler), Options{Timeout: 50 * time.Millisecond})
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/ingest/chirpstack?event=up",
+		strings.NewReader(`{"deviceInfo":{"devEui":"a1b2c3d4e5f60709"}}`)))
+	if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") == "" {
+		t.Fatalf("= %d (Retry-After %q), want 503 with Retry-After", rec.Code, rec.Header().Get("Retry-After"))
+	}
+	if sink.last(t).Ack == nil {
+		t.Error("the Message carried no Ack")
 	}
 }

@@ -41,7 +41,13 @@ func (p *Pipeline) sequence() {
 				raws = append(raws, p.raw(&batch[i]))
 			}
 		}
-		p.keep(ctx, raws)
+		if p.keep(ctx, raws) {
+			for i := range batch {
+				if ack := batch[i].msg.Ack; ack != nil {
+					ack()
+				}
+			}
+		}
 		p.write(ctx, obs)
 	}
 }
@@ -107,15 +113,18 @@ func (p *Pipeline) raw(r *result) store.RawUplink {
 	return raw
 }
 
-// keep archives a batch's raw envelopes in one write. An archive failure is the hub's fault
-// and is logged at Error, but never stops the data path.
-func (p *Pipeline) keep(ctx context.Context, raws []store.RawUplink) {
+// keep archives a batch's raw envelopes in one write and reports whether they are kept. An
+// archive failure is the hub's fault and is logged at Error, but never stops the data path;
+// the transports then do not acknowledge, so the messages come again.
+func (p *Pipeline) keep(ctx context.Context, raws []store.RawUplink) bool {
 	if len(raws) == 0 {
-		return
+		return true
 	}
 	if _, err := p.d.Archive.Keep(ctx, raws...); err != nil {
-		p.d.Log.Error("keep raw uplinks", "count", len(raws), "err", err)
+		p.d.Log.Error("keep raw uplinks; not acknowledged", "count", len(raws), "err", err)
+		return false
 	}
+	return true
 }
 
 func (p *Pipeline) write(ctx context.Context, obs []model.Observation) {
