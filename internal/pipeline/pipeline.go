@@ -57,7 +57,8 @@ type Pipeline struct {
 	dedup *window
 	warn  *warner
 
-	queue   chan ingest.Message
+	acks    *acker
+	queue   chan queued
 	results chan result
 	durable chan []model.Observation // written batches, waiting for the store's flush
 	mu      sync.RWMutex             // guards closed against sends on a closed queue
@@ -89,7 +90,8 @@ func New(ctx context.Context, d Deps, opt Options) (*Pipeline, error) {
 		d: d, opt: opt, nextID: last + 1,
 		dedup:   newWindow(opt.DedupWindow, opt.DedupTolerance),
 		warn:    newWarner(d.Log),
-		queue:   make(chan ingest.Message, opt.Queue),
+		acks:    newAcker(),
+		queue:   make(chan queued, opt.Queue),
 		results: make(chan result, opt.Queue),
 		durable: make(chan []model.Observation, 64),
 	}
@@ -113,17 +115,27 @@ func (p *Pipeline) Handle(ctx context.Context, m ingest.Message) error {
 	if p.closed {
 		return ErrClosed
 	}
+	q := queued{msg: m, finish: p.acks.wrap(m.Ack)}
 	select {
-	case p.queue <- m:
+	case p.queue <- q:
 		return nil
 	default:
 	}
 	select {
-	case p.queue <- m:
+	case p.queue <- q:
 		return nil
 	case <-ctx.Done():
+		if q.finish != nil {
+			q.finish(false)
+		}
 		return fmt.Errorf("%w: %w", ingest.ErrBusy, ctx.Err())
 	}
+}
+
+// queued is a Message waiting for a worker, with its place in the acknowledgement order.
+type queued struct {
+	msg    ingest.Message
+	finish func(kept bool) // nil when the transport has no acknowledgement
 }
 
 // Run processes Messages until ctx ends, then stops taking new ones, finishes every queued
@@ -134,8 +146,10 @@ func (p *Pipeline) Run(ctx context.Context) error {
 		workers.Add(1)
 		go func() {
 			defer workers.Done()
-			for m := range p.queue {
-				p.results <- p.process(m)
+			for q := range p.queue {
+				r := p.process(q.msg)
+				r.finish = q.finish
+				p.results <- r
 			}
 		}()
 	}

@@ -23,6 +23,7 @@ type result struct {
 	device   *devices.Device
 	profile  *profile.Profile
 	readings []profile.Reading
+	finish   func(kept bool) // releases the transport's acknowledgement; nil when none
 }
 
 // process runs the parallel part of the data path for one Message: parse, de-duplicate, look

@@ -41,11 +41,10 @@ func (p *Pipeline) sequence() {
 				raws = append(raws, p.raw(&batch[i]))
 			}
 		}
-		if p.keep(ctx, raws) {
-			for i := range batch {
-				if ack := batch[i].msg.Ack; ack != nil {
-					ack()
-				}
+		kept := p.keep(ctx, raws)
+		for i := range batch {
+			if f := batch[i].finish; f != nil {
+				f(kept)
 			}
 		}
 		p.write(ctx, obs)
