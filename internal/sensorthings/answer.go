@@ -73,7 +73,11 @@ func (rq *request) collection(t target, opts *query.Options) (response, error) {
 		o = append(o, field{"@iot.count", pg.count})
 	}
 	if pg.next != nil {
-		o = append(o, field{"@iot.nextLink", rq.nextLink(s.path, opts.Params, p.top, pg.next)})
+		path := s.path
+		if t.ref {
+			path += "/$ref" // the next page of references is references too
+		}
+		o = append(o, field{"@iot.nextLink", rq.nextLink(path, opts.Params, p.top, pg.next)})
 	}
 	return jsonResponse(append(o, field{"value", values})), nil
 }

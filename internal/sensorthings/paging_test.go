@@ -214,3 +214,25 @@ func BenchmarkObservationsPage(b *testing.B) {
 		}
 	}
 }
+
+// TestRefNextLinkStaysRef: following the nextLink of a $ref page gives references again,
+// page after page, each an object of exactly one key.
+func TestRefNextLinkStaysRef(t *testing.T) {
+	s := seeded(t)
+	for _, start := range []string{"/Observations/$ref?$top=1", "/Datastreams(10)/Observations/$ref?$top=1"} {
+		next, pages := start, 0
+		for next != "" {
+			m := s.getJSON(t, next)
+			for _, v := range values(t, m) {
+				if _, ok := v["@iot.selfLink"]; !ok || len(v) != 1 {
+					t.Fatalf("%s page %d: %v is not a reference", start, pages, v)
+				}
+			}
+			next, _ = m["@iot.nextLink"].(string)
+			pages++
+		}
+		if pages < 2 {
+			t.Errorf("%s: %d pages, want more than one to follow a nextLink", start, pages)
+		}
+	}
+}
