@@ -75,6 +75,11 @@
 // "subscribed", and replays the newest MaxReplay stored Observations, those after offset N,
 // which is also the "from" of the "subscribed" frame. It never skips silently.
 //
+// A "from" beyond the newest offset (the client kept its offset across a reset of the hub's
+// data, or talks to another hub) gets {"type":"error","code":"from_ahead","message":"…",
+// "from":H} with H the newest offset, and the subscription continues after H, instead of
+// waiting in silence for offsets that may never come.
+//
 // # Visibility
 //
 // An Observation is sent only if its Datastream is in the catalogue's public view

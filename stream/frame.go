@@ -19,6 +19,7 @@ const (
 const (
 	codeBadRequest    = "bad_request"
 	codeReplayLimited = "replay_limited"
+	codeFromAhead     = "from_ahead"
 	codeReplayFailed  = "replay_failed"
 	codeTooSlow       = "too_slow"
 )

@@ -33,6 +33,14 @@ func (c *client) subscribe(ctx context.Context, sub subscription) error {
 		return err
 	}
 
+	if sub.resume && sub.from > p.head {
+		// The client saw offsets this hub never gave out: its data was reset, or the client
+		// talks to another hub. Waiting for the offsets to catch up would mean silence.
+		if err := c.sendAhead(sub.from, p.head); err != nil {
+			return err
+		}
+		sub.from = p.head
+	}
 	start := sub.from
 	if sub.resume && start < p.floor {
 		if start, err = c.storeStart(ctx, start, p.floor); err != nil {
@@ -72,6 +80,14 @@ func (c *client) sendLimited(from, start uint64) error {
 	msg := fmt.Sprintf("replay after offset %d would read more than %d stored Observations;"+
 		" replaying those after offset %d", from, c.h.opt.MaxReplay, start)
 	return c.sink.frame(typeError, 0, encodeError(codeReplayLimited, msg, &start))
+}
+
+// sendAhead tells the client that from lies beyond the newest offset, head, and that it
+// continues after head.
+func (c *client) sendAhead(from, head uint64) error {
+	msg := fmt.Sprintf("offset %d is beyond the newest offset %d (was the hub's data reset?);"+
+		" continuing after offset %d", from, head, head)
+	return c.sink.frame(typeError, 0, encodeError(codeFromAhead, msg, &head))
 }
 
 // sendSubscribed confirms sub, which replays after start when it resumes.

@@ -285,3 +285,23 @@ func TestSubscribeReplacesRunningReplay(t *testing.T) {
 		t.Errorf("got offset %d, want 20002 of Datastream 21", f.Offset)
 	}
 }
+
+// TestResumeFromAhead: a client whose offset lies beyond the newest one (the hub's data was
+// reset) is told so and gets what comes next, instead of silence.
+func TestResumeFromAhead(t *testing.T) {
+	r := newRig(t, Options{}, &fakeStore{})
+	r.publish(t, series(1, 10)...)
+	c := r.dial(t, "from=9007199254740993")
+	e := c.expect(typeError)
+	if e.Code != codeFromAhead || e.From == nil || *e.From != 10 {
+		t.Fatalf("error frame %+v, want from_ahead with from 10", e)
+	}
+	if s := c.expect(typeSubscribed); s.From == nil || *s.From != 10 {
+		t.Fatalf("subscribed frame %+v, want from 10", s)
+	}
+	c.expect(typeCaughtUp)
+	r.publish(t, series(11, 12)...)
+	if got := c.offsetsUntil(12); !slices.Equal(got, []uint64{11, 12}) {
+		t.Errorf("after the reset the client got offsets %v, want [11 12]", got)
+	}
+}
