@@ -132,17 +132,25 @@ func (c *collector) wait(t *testing.T, d time.Duration) {
 	}
 }
 
+// TestStartLogsThroughSlog: nats-server's own lines reach slog at Debug, while at Info the
+// log holds one line saying the broker is up, not nats-server's start-up banner.
 func TestStartLogsThroughSlog(t *testing.T) {
-	var buf safeBuffer
-	log := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	b := startBroker(t, log)
+	var info, debug safeBuffer
+	b := startBroker(t, slog.New(slog.NewTextHandler(&info, &slog.HandlerOptions{Level: slog.LevelInfo})))
+	startBroker(t, slog.New(slog.NewTextHandler(&debug, &slog.HandlerOptions{Level: slog.LevelDebug})))
 
-	out := buf.String()
-	for _, want := range []string{"Listening for MQTT clients", "component=broker",
-		"embedded MQTT broker started", strings.TrimPrefix(b.MQTTURL(), "tcp://")} {
+	out := info.String()
+	for _, want := range []string{"component=broker", "embedded MQTT broker started",
+		strings.TrimPrefix(b.MQTTURL(), "tcp://")} {
 		if !strings.Contains(out, want) {
-			t.Errorf("log lacks %q:\n%s", want, out)
+			t.Errorf("Info log lacks %q:\n%s", want, out)
 		}
+	}
+	if strings.Contains(out, "Listening for MQTT clients") {
+		t.Errorf("nats-server's banner logged at Info:\n%s", out)
+	}
+	if !strings.Contains(debug.String(), "Listening for MQTT clients") {
+		t.Errorf("nats-server's lines do not reach the Debug log:\n%s", debug.String())
 	}
 }
 
