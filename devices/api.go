@@ -68,7 +68,8 @@ func (a *API) admin(h http.HandlerFunc) http.HandlerFunc {
 			writeError(w, http.StatusForbidden, "writes are disabled: set admin_key in the config")
 		case !a.isAdmin(r):
 			w.Header().Set("WWW-Authenticate", `Bearer realm="vindel"`)
-			writeError(w, http.StatusUnauthorized, "an admin API key is required")
+			writeError(w, http.StatusUnauthorized,
+				"the admin API key is missing or wrong (Authorization: Bearer <key>)")
 		default:
 			h(w, r)
 		}
@@ -211,7 +212,7 @@ func (a *API) checkProfile(d Device) error {
 func normalizeEUIParam(r *http.Request) (string, error) {
 	eui, err := ingest.NormalizeDevEUI(r.PathValue("devEui"))
 	if err != nil {
-		return "", fmt.Errorf("%w: %w", ErrNotFound, err)
+		return "", fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
 	return eui, nil
 }

@@ -33,6 +33,11 @@ func device(ctx context.Context, args []string, stdout io.Writer) error {
 		fmt.Fprint(stdout, deviceUsage)
 		return fmt.Errorf("device: no subcommand")
 	}
+	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		fmt.Fprint(stdout, deviceUsage)
+		return nil
+	}
 	fl := flag.NewFlagSet("device "+args[0], flag.ContinueOnError)
 	hub := fl.String("hub", "http://127.0.0.1:8080", "URL of the running hub")
 	key := fl.String("key", os.Getenv("VINDEL_ADMIN_KEY"), "admin API key")
@@ -75,21 +80,37 @@ func device(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 		return printDevices(stdout, out.Devices)
 	case "rm":
-		if err := fl.Parse(args[1:]); err != nil {
+		pos, err := parseInterspersed(fl, args[1:])
+		if err != nil {
 			return err
 		}
-		if fl.NArg() != 1 {
+		if len(pos) != 1 {
 			return fmt.Errorf("device rm: give one DevEUI")
 		}
 		c.base, c.key = *hub, *key
-		if err := c.do(ctx, http.MethodDelete, "/api/v1/devices/"+fl.Arg(0), nil, nil); err != nil {
+		if err := c.do(ctx, http.MethodDelete, "/api/v1/devices/"+pos[0], nil, nil); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "removed %s\n", fl.Arg(0))
+		fmt.Fprintf(stdout, "removed %s\n", pos[0])
 		return nil
 	}
 	fmt.Fprint(stdout, deviceUsage)
 	return fmt.Errorf("device: unknown subcommand %q", args[0])
+}
+
+// parseInterspersed parses flags that may stand before or after the positional arguments,
+// which it returns.
+func parseInterspersed(fl *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fl.Parse(args); err != nil {
+			return nil, err
+		}
+		if fl.NArg() == 0 {
+			return pos, nil
+		}
+		pos, args = append(pos, fl.Arg(0)), fl.Args()[1:]
+	}
 }
 
 func printDevices(w io.Writer, devs []devices.Device) error {

@@ -18,9 +18,11 @@ echo "install-test-deps: installing ${need[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-# The Debian package starts a system Mosquitto on :1883; the tests start their own on free
-# ports, and `make run` embeds a broker on 1883, so stop the system one.
-if command -v systemctl >/dev/null && systemctl is-active --quiet mosquitto 2>/dev/null; then
-	systemctl stop mosquitto || true
+# The Debian package may start a system Mosquitto on :1883 (the tests start their own on free
+# ports, and `make run` embeds a broker on 1883): stop that one, and only that one.
+if [[ " ${need[*]} " == *" mosquitto "* ]]; then
+	if command -v systemctl >/dev/null && systemctl is-active --quiet mosquitto 2>/dev/null; then
+		systemctl stop mosquitto || true
+	fi
+	pkill -f '^/usr/sbin/mosquitto -c /etc/mosquitto/mosquitto.conf' 2>/dev/null || true
 fi
-pkill -x mosquitto 2>/dev/null || true

@@ -68,7 +68,9 @@ func TestBadInput(t *testing.T) {
 	}{
 		{"unknown env", "", []string{"VINDEL_HTTP_ADRESS=:1"}, "VINDEL_HTTP_ADRESS"},
 		{"bad bool", "", []string{"VINDEL_BROKER_ENABLED=perhaps"}, "VINDEL_BROKER_ENABLED"},
-		{"bad duration", "", []string{"VINDEL_PIPELINE_DEDUP_WINDOW=soon"}, "DEDUP_WINDOW"},
+		{"bad duration", "", []string{"VINDEL_PIPELINE_DEDUP_WINDOW=soon"}, "DEDUP_WINDOW: bad value"},
+		{"bad number", "", []string{"VINDEL_STREAM_BUFFER=abc"}, "VINDEL_STREAM_BUFFER: bad value"},
+		{"unknown list field", "", []string{"VINDEL_MQTT_0_COLOUR=red"}, "no such setting"},
 		{"unknown yaml key", "htttp: {addr: x}\n", nil, "htttp"},
 	}
 	for _, tt := range tests {

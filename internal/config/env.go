@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"reflect"
 	"strconv"
@@ -29,6 +30,9 @@ func applyEnv(c *Config, environ []string) error {
 	return nil
 }
 
+// errNoSetting is set's answer for a path that names no setting, as opposed to a bad value.
+var errNoSetting = errors.New("no such setting")
+
 // set finds the field named by path (YAML keys joined by "_", which may themselves hold "_")
 // under v and sets it from s.
 func set(v reflect.Value, path, s string) error {
@@ -41,24 +45,25 @@ func set(v reflect.Value, path, s string) error {
 				return setScalar(v.Field(i), s)
 			}
 			if rest, ok := strings.CutPrefix(path, key+"_"); ok {
-				if err := set(v.Field(i), rest, s); err == nil {
-					return nil
+				// Keys may hold "_" themselves, so a miss here may still be found further on.
+				if err := set(v.Field(i), rest, s); !errors.Is(err, errNoSetting) {
+					return err
 				}
 			}
 		}
-		return fmt.Errorf("no such setting")
+		return errNoSetting
 	case reflect.Slice:
 		idx, rest, _ := strings.Cut(path, "_")
 		i, err := strconv.Atoi(idx)
 		if err != nil || i < 0 || i > 64 {
-			return fmt.Errorf("list index %q", idx)
+			return fmt.Errorf("%w: list index %q", errNoSetting, idx)
 		}
 		for v.Len() <= i {
 			v.Set(reflect.Append(v, reflect.Zero(v.Type().Elem())))
 		}
 		return set(v.Index(i), rest, s)
 	}
-	return fmt.Errorf("no such setting")
+	return errNoSetting
 }
 
 func setScalar(f reflect.Value, s string) error {
@@ -66,7 +71,7 @@ func setScalar(f reflect.Value, s string) error {
 	case time.Duration:
 		d, err := time.ParseDuration(s)
 		if err != nil {
-			return err
+			return fmt.Errorf("bad value: %w", err)
 		}
 		f.SetInt(int64(d))
 		return nil
@@ -80,13 +85,13 @@ func setScalar(f reflect.Value, s string) error {
 	case reflect.Bool:
 		b, err := strconv.ParseBool(s)
 		if err != nil {
-			return err
+			return fmt.Errorf("bad value: %w", err)
 		}
 		f.SetBool(b)
 	case reflect.Int:
 		n, err := strconv.Atoi(s)
 		if err != nil {
-			return err
+			return fmt.Errorf("bad value: %w", err)
 		}
 		f.SetInt(int64(n))
 	default:
