@@ -47,6 +47,7 @@ func (a *API) Register(mux *http.ServeMux) {
 	mux.HandleFunc("PATCH /api/v1/devices/{devEui}", a.admin(a.patch))
 	mux.HandleFunc("DELETE /api/v1/devices/{devEui}", a.admin(a.remove))
 	mux.HandleFunc("GET /api/v1/devices/{devEui}/uplinks", a.admin(a.uplinks))
+	mux.HandleFunc("GET /api/v1/uplinks", a.admin(a.uplinks))
 }
 
 // isAdmin checks the request's key, given as "Authorization: Bearer <key>" or "X-API-Key".
@@ -183,10 +184,13 @@ func (a *API) uplinks(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no raw uplink archive")
 		return
 	}
-	eui, err := normalizeEUIParam(r)
-	if err != nil {
-		a.fail(w, err)
-		return
+	eui := "" // every raw uplink, also those whose DevEUI could not be read
+	if r.PathValue("devEui") != "" {
+		var err error
+		if eui, err = normalizeEUIParam(r); err != nil {
+			a.fail(w, err)
+			return
+		}
 	}
 	after, _ := strconv.ParseUint(r.URL.Query().Get("after"), 10, 64)
 	raws, err := a.opt.Archive.Raw(r.Context(), eui, after, 100)

@@ -2,12 +2,14 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/vindel-hub/vindel/internal/model"
 	"github.com/vindel-hub/vindel/internal/store"
+	"github.com/vindel-hub/vindel/internal/store/memstore"
 )
 
 const (
@@ -216,4 +218,33 @@ func TestDuplicateAcrossRestart(t *testing.T) {
 		return counter(again, "mqtt", store.OutcomeDuplicate) == 1 &&
 			counter(again, "mqtt", store.OutcomeDecoded) == 1
 	})
+}
+
+// brokenStore refuses every write of Observations, as a full disk would.
+type brokenStore struct{ *memstore.Store }
+
+func (brokenStore) Append(context.Context, []model.Observation) error {
+	return errors.New("disk full")
+}
+
+// TestStoreRefuses: when the store refuses the Observations, the uplink's raw envelope is
+// kept as store_error with the reason, so it can be decoded again, and nothing is published.
+func TestStoreRefuses(t *testing.T) {
+	e := newEnv(t)
+	e.stop()
+	broken := &env{reg: e.reg, st: e.st, logs: &syncBuffer{}}
+	broken.store = brokenStore{e.st}
+	broken = start(t, broken)
+	defer broken.stop()
+	broken.register(t, elsysEUI, "elsys/ers-co2")
+	broken.send(t, "test", v3Uplink(t, nil))
+	waitFor(t, "store_error counted", func() bool { return counter(broken, "test", store.OutcomeStoreError) == 1 })
+	raws, err := e.st.Raw(context.Background(), elsysEUI, 0, 0)
+	if err != nil || len(raws) != 1 || raws[0].Outcome != store.OutcomeStoreError ||
+		!strings.Contains(raws[0].Detail, "disk full") {
+		t.Fatalf("raw uplinks %+v, %v; want one kept as store_error naming the cause", raws, err)
+	}
+	if n := len(broken.pub.published()); n != 0 {
+		t.Errorf("%d observations published although none was stored", n)
+	}
 }

@@ -47,6 +47,7 @@ type env struct {
 	p       *Pipeline
 	reg     *devices.Registry
 	st      *memstore.Store
+	store   backend // what the pipeline writes to; st when nil
 	m       *metrics.Metrics
 	pub     *recorder
 	logs    *syncBuffer
@@ -102,7 +103,11 @@ func start(t *testing.T, e *env) *env {
 	}
 	log := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	e.m, e.pub, e.stopped = metrics.New(), &recorder{}, make(chan error, 1)
-	e.p, err = New(ctx, Deps{Registry: e.reg, Profiles: profiles, Store: e.st, Archive: e.st,
+	var st backend = e.st
+	if e.store != nil {
+		st = e.store
+	}
+	e.p, err = New(ctx, Deps{Registry: e.reg, Profiles: profiles, Store: st, Archive: st,
 		Stream: e.pub, Metrics: e.m, Log: log}, Options{Workers: 2})
 	if err != nil {
 		t.Fatal(err)

@@ -34,9 +34,19 @@ func (p *Pipeline) sequence() {
 			}
 		}
 
-		obs, raws = obs[:0], raws[:0]
+		obs = obs[:0]
 		for i := range batch {
-			obs = p.settle(ctx, &batch[i], obs)
+			if batch[i].outcome == store.OutcomeDecoded {
+				obs = p.observe(ctx, &batch[i], obs)
+			}
+		}
+		if err := p.write(ctx, obs); err != nil {
+			failed(batch, err)
+		}
+
+		raws = raws[:0]
+		for i := range batch {
+			p.count(&batch[i])
 			if !batch[i].skip {
 				raws = append(raws, p.raw(&batch[i]))
 			}
@@ -47,24 +57,29 @@ func (p *Pipeline) sequence() {
 				f(kept)
 			}
 		}
-		p.write(ctx, obs)
 	}
 }
 
-// settle counts and keeps one result and appends its Observations to obs.
-func (p *Pipeline) settle(ctx context.Context, r *result, obs []model.Observation) []model.Observation {
+// failed marks the decoded results of a batch whose Observations the store refused, so their
+// raw uplinks are kept as store_error, to be decoded again, rather than as decoded.
+func failed(batch []result, err error) {
+	for i := range batch {
+		if batch[i].outcome == store.OutcomeDecoded {
+			batch[i].outcome, batch[i].err = store.OutcomeStoreError, err
+		}
+	}
+}
+
+// count counts one result under its outcome and logs bad device input.
+func (p *Pipeline) count(r *result) {
 	if r.skip {
 		p.d.Metrics.Uplinks.WithLabelValues(r.msg.Source, "not_uplink").Inc()
-		return obs
-	}
-	if r.outcome == store.OutcomeDecoded {
-		obs = p.observe(ctx, r, obs)
+		return
 	}
 	p.d.Metrics.Uplinks.WithLabelValues(r.msg.Source, string(r.outcome)).Inc()
-	if r.err != nil {
-		p.warn.bad(r)
+	if r.err != nil && r.outcome != store.OutcomeStoreError {
+		p.warn.bad(r) // the store's failure was logged at Error by write
 	}
-	return obs
 }
 
 // observe turns a decoded result's readings into Observations of their Datastreams.
@@ -126,18 +141,19 @@ func (p *Pipeline) keep(ctx context.Context, raws []store.RawUplink) bool {
 	return true
 }
 
-func (p *Pipeline) write(ctx context.Context, obs []model.Observation) {
+func (p *Pipeline) write(ctx context.Context, obs []model.Observation) error {
 	if len(obs) == 0 {
-		return
+		return nil
 	}
 	start := time.Now()
 	if err := p.d.Store.Append(ctx, obs); err != nil {
 		p.d.Metrics.StoreErrors.Inc()
 		p.d.Log.Error("store observations", "count", len(obs), "err", err)
-		return
+		return err
 	}
 	p.d.Metrics.StoreSeconds.Observe(time.Since(start).Seconds())
 	p.durable <- append([]model.Observation(nil), obs...)
+	return nil
 }
 
 // publish hands Observations to the stream once the store has made them durable, so that a

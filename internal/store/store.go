@@ -74,6 +74,9 @@ const (
 	OutcomeDuplicate     Outcome = "duplicate"
 	OutcomeMalformed     Outcome = "malformed"
 	OutcomeNoProfile     Outcome = "no_profile"
+	// OutcomeStoreError: decoded, but the store refused the Observations; the raw uplink is
+	// kept so it can be decoded again.
+	OutcomeStoreError Outcome = "store_error"
 )
 
 // RawUplink is an uplink as it arrived, kept for audit and for re-decoding after a profile is
