@@ -212,6 +212,8 @@ func TestWebhooks(t *testing.T) {
 		{"/ingest/chirpstack?event=up", "application/json", []byte(`{}`), "wrong", http.StatusUnauthorized},
 		{"/ingest/chirpstack?event=join", "application/json", sample(t, "chirpstack-samples/v4-json-join.json"),
 			"hook-secret", http.StatusAccepted},
+		{"/ingest/chirpstack?event=up", "application/json", []byte(`{"no":"dialect"}`),
+			"hook-secret", http.StatusAccepted}, // kept, as malformed
 	}
 	for _, p := range posts {
 		req, _ := http.NewRequest(http.MethodPost, r.base+p.path, bytes.NewReader(p.body))
@@ -236,6 +238,25 @@ func TestWebhooks(t *testing.T) {
 		case <-deadline:
 			t.Fatalf("observations per device from the webhooks: %v; want 4 and 3", seen)
 		}
+	}
+
+	req, _ := http.NewRequest(http.MethodGet, r.base+"/api/v1/uplinks", nil)
+	req.Header.Set("Authorization", "Bearer "+adminKey)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var raws struct{ Uplinks []struct{ Outcome, Source string } }
+	if err := json.NewDecoder(resp.Body).Decode(&raws); err != nil {
+		t.Fatal(err)
+	}
+	outcomes := map[string]int{}
+	for _, u := range raws.Uplinks {
+		outcomes[u.Outcome]++
+	}
+	if outcomes["decoded"] != 2 || outcomes["malformed"] != 1 {
+		t.Errorf("raw uplinks by outcome %v, want 2 decoded and 1 malformed", outcomes)
 	}
 }
 
