@@ -33,69 +33,76 @@ func device(ctx context.Context, args []string, stdout io.Writer) error {
 		fmt.Fprint(stdout, deviceUsage)
 		return fmt.Errorf("device: no subcommand")
 	}
-	switch args[0] {
-	case "-h", "-help", "--help", "help":
+	sub := map[string]func(context.Context, *flag.FlagSet, *client, []string, io.Writer) error{
+		"add": deviceAdd, "list": deviceList, "rm": deviceRm,
+	}[args[0]]
+	switch {
+	case args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help":
 		fmt.Fprint(stdout, deviceUsage)
 		return nil
+	case sub == nil:
+		fmt.Fprint(stdout, deviceUsage)
+		return fmt.Errorf("device: unknown subcommand %q", args[0])
 	}
 	fl := flag.NewFlagSet("device "+args[0], flag.ContinueOnError)
-	hub := fl.String("hub", "http://127.0.0.1:8080", "URL of the running hub")
-	key := fl.String("key", os.Getenv("VINDEL_ADMIN_KEY"), "admin API key")
 	c := &client{}
-	switch args[0] {
-	case "add":
-		var d devices.Device
-		var lat, lon float64
-		fl.StringVar(&d.DevEUI, "deveui", "", "DevEUI, 16 hex digits (required)")
-		fl.StringVar(&d.Name, "name", "", "name shown in the outputs")
-		fl.StringVar(&d.Description, "description", "", "description")
-		fl.StringVar(&d.Profile, "profile", "", "firmware profile, vendor/model (vindel profiles)")
-		fl.StringVar(&d.Firmware, "firmware", "", "firmware version")
-		fl.Float64Var(&lat, "lat", 0, "latitude (WGS 84)")
-		fl.Float64Var(&lon, "lon", 0, "longitude (WGS 84)")
-		fl.BoolVar(&d.Public, "public", false, "publish the device's data openly")
-		fl.StringVar(&d.Licence, "licence", "", "SPDX licence of the data (default CC0-1.0)")
-		fl.StringVar(&d.Owner, "owner", "", "owner of the device")
-		if err := fl.Parse(args[1:]); err != nil {
-			return err
-		}
-		if lat != 0 || lon != 0 {
-			d.Location = &devices.Location{Latitude: lat, Longitude: lon}
-		}
-		c.base, c.key = *hub, *key
-		var out devices.Device
-		if err := c.do(ctx, http.MethodPost, "/api/v1/devices", d, &out); err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "registered %s (Thing %d, profile %s)\n", out.DevEUI, out.ID, out.Profile)
-		return nil
-	case "list":
-		if err := fl.Parse(args[1:]); err != nil {
-			return err
-		}
-		c.base, c.key = *hub, *key
-		var out struct{ Devices []devices.Device }
-		if err := c.do(ctx, http.MethodGet, "/api/v1/devices", nil, &out); err != nil {
-			return err
-		}
-		return printDevices(stdout, out.Devices)
-	case "rm":
-		pos, err := parseInterspersed(fl, args[1:])
-		if err != nil {
-			return err
-		}
-		if len(pos) != 1 {
-			return fmt.Errorf("device rm: give one DevEUI")
-		}
-		c.base, c.key = *hub, *key
-		if err := c.do(ctx, http.MethodDelete, "/api/v1/devices/"+pos[0], nil, nil); err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "removed %s\n", pos[0])
-		return nil
+	fl.StringVar(&c.base, "hub", "http://127.0.0.1:8080", "URL of the running hub")
+	fl.StringVar(&c.key, "key", os.Getenv("VINDEL_ADMIN_KEY"), "admin API key")
+	return sub(ctx, fl, c, args[1:], stdout)
+}
+
+func deviceAdd(ctx context.Context, fl *flag.FlagSet, c *client, args []string, stdout io.Writer) error {
+	var d devices.Device
+	var lat, lon float64
+	fl.StringVar(&d.DevEUI, "deveui", "", "DevEUI, 16 hex digits (required)")
+	fl.StringVar(&d.Name, "name", "", "name shown in the outputs")
+	fl.StringVar(&d.Description, "description", "", "description")
+	fl.StringVar(&d.Profile, "profile", "", "firmware profile, vendor/model (vindel profiles)")
+	fl.StringVar(&d.Firmware, "firmware", "", "firmware version")
+	fl.Float64Var(&lat, "lat", 0, "latitude (WGS 84)")
+	fl.Float64Var(&lon, "lon", 0, "longitude (WGS 84)")
+	fl.BoolVar(&d.Public, "public", false, "publish the device's data openly")
+	fl.StringVar(&d.Licence, "licence", "", "SPDX licence of the data (default CC0-1.0)")
+	fl.StringVar(&d.Owner, "owner", "", "owner of the device")
+	if err := fl.Parse(args); err != nil {
+		return err
 	}
-	fmt.Fprint(stdout, deviceUsage)
-	return fmt.Errorf("device: unknown subcommand %q", args[0])
+	if lat != 0 || lon != 0 {
+		d.Location = &devices.Location{Latitude: lat, Longitude: lon}
+	}
+
+	var out devices.Device
+	if err := c.do(ctx, http.MethodPost, "/api/v1/devices", d, &out); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "registered %s (Thing %d, profile %s)\n", out.DevEUI, out.ID, out.Profile)
+	return nil
+}
+
+func deviceList(ctx context.Context, fl *flag.FlagSet, c *client, args []string, stdout io.Writer) error {
+	if err := fl.Parse(args); err != nil {
+		return err
+	}
+	var out struct{ Devices []devices.Device }
+	if err := c.do(ctx, http.MethodGet, "/api/v1/devices", nil, &out); err != nil {
+		return err
+	}
+	return printDevices(stdout, out.Devices)
+}
+
+func deviceRm(ctx context.Context, fl *flag.FlagSet, c *client, args []string, stdout io.Writer) error {
+	pos, err := parseInterspersed(fl, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return fmt.Errorf("device rm: give one DevEUI")
+	}
+	if err := c.do(ctx, http.MethodDelete, "/api/v1/devices/"+pos[0], nil, nil); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "removed %s\n", pos[0])
+	return nil
 }
 
 // parseInterspersed parses flags that may stand before or after the positional arguments,
