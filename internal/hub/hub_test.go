@@ -247,7 +247,9 @@ func TestWebhooks(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	var raws struct{ Uplinks []struct{ Outcome, Source string } }
+	var raws struct {
+		Uplinks []struct{ Outcome, Source string }
+	}
 	if err := json.NewDecoder(resp.Body).Decode(&raws); err != nil {
 		t.Fatal(err)
 	}
