@@ -1,6 +1,6 @@
 module github.com/vindel-hub/vindel
 
-go 1.26.8
+go 1.26.0
 
 require (
 	github.com/brocaar/chirpstack-api/go/v3 v3.12.5
