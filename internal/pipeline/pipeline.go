@@ -60,8 +60,8 @@ type Pipeline struct {
 	acks    *acker
 	queue   chan queued
 	results chan result
-	durable chan []model.Observation // written batches, waiting for the store's flush
-	mu      sync.RWMutex             // guards closed against sends on a closed queue
+	durable chan written // written batches, waiting for the store's flush
+	mu      sync.RWMutex // guards closed against sends on a closed queue
 	closed  bool
 	nextID  uint64 // owned by the sequencer
 }
@@ -93,7 +93,7 @@ func New(ctx context.Context, d Deps, opt Options) (*Pipeline, error) {
 		acks:    newAcker(),
 		queue:   make(chan queued, opt.Queue),
 		results: make(chan result, opt.Queue),
-		durable: make(chan []model.Observation, 64),
+		durable: make(chan written, 64),
 	}
 
 	since := time.Now().Add(-opt.DedupWindow)

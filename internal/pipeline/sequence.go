@@ -40,24 +40,36 @@ func (p *Pipeline) sequence() {
 				obs = p.observe(ctx, &batch[i], obs)
 			}
 		}
-		if err := p.write(ctx, obs); err != nil {
+		stored, err := p.write(ctx, obs)
+		if err != nil {
 			failed(batch, err)
 		}
 
 		raws = raws[:0]
 		for i := range batch {
-			p.count(&batch[i])
 			if !batch[i].skip {
 				raws = append(raws, p.raw(&batch[i]))
 			}
 		}
-		kept := p.keep(ctx, raws)
+		w := written{obs: stored, kept: p.keep(ctx, raws)}
+		for i := range batch {
+			p.count(&batch[i]) // after keeping: what is counted can be found in the archive
+		}
 		for i := range batch {
 			if f := batch[i].finish; f != nil {
-				f(kept)
+				w.finish = append(w.finish, f)
 			}
 		}
+		p.durable <- w
 	}
+}
+
+// written is a batch on its way to the publisher: its stored Observations, whether its raw
+// envelopes were kept, and the acknowledgements that wait for both to be durable.
+type written struct {
+	obs    []model.Observation
+	kept   bool
+	finish []func(kept bool)
 }
 
 // failed marks the decoded results of a batch whose Observations the store refused, so their
@@ -141,48 +153,55 @@ func (p *Pipeline) keep(ctx context.Context, raws []store.RawUplink) bool {
 	return true
 }
 
-func (p *Pipeline) write(ctx context.Context, obs []model.Observation) error {
+// write hands Observations to the store and returns a copy of them for the publisher.
+func (p *Pipeline) write(ctx context.Context, obs []model.Observation) ([]model.Observation, error) {
 	if len(obs) == 0 {
-		return nil
+		return nil, nil
 	}
 	start := time.Now()
 	if err := p.d.Store.Append(ctx, obs); err != nil {
 		p.d.Metrics.StoreErrors.Inc()
 		p.d.Log.Error("store observations", "count", len(obs), "err", err)
-		return err
+		return nil, err
 	}
 	p.d.Metrics.StoreSeconds.Observe(time.Since(start).Seconds())
-	p.durable <- append([]model.Observation(nil), obs...)
-	return nil
+	return append([]model.Observation(nil), obs...), nil
 }
 
-// publish hands Observations to the stream once the store has made them durable, so that a
-// client that sees one on the stream finds it on /v1.1 too. It waits for the store per group
-// of batches, not per batch: when writes come fast, one Flush covers many of them.
+// publish waits for the store to make written batches durable, then hands their
+// Observations to the stream, so that a client that sees one on the stream finds it on /v1.1
+// too, and releases their acknowledgements, so that a transport acknowledges nothing the
+// hub could still lose. It waits for the store per group of batches, not per batch: when
+// writes come fast, one Flush covers many of them.
 func (p *Pipeline) publish() {
 	ctx := context.Background()
 	for first := range p.durable {
-		group := [][]model.Observation{first}
+		group := []written{first}
 	more:
 		for {
 			select {
-			case b, ok := <-p.durable:
+			case w, ok := <-p.durable:
 				if !ok {
 					break more
 				}
-				group = append(group, b)
+				group = append(group, w)
 			default:
 				break more
 			}
 		}
-		if err := p.d.Store.Flush(ctx); err != nil {
+		err := p.d.Store.Flush(ctx)
+		if err != nil {
 			p.d.Metrics.StoreErrors.Inc()
 			p.d.Log.Error("flush observations; not published", "batches", len(group), "err", err)
-			continue
 		}
-		for _, b := range group {
-			p.d.Metrics.Observations.Add(float64(len(b)))
-			p.d.Stream.Publish(b)
+		for _, w := range group {
+			if err == nil && len(w.obs) > 0 {
+				p.d.Metrics.Observations.Add(float64(len(w.obs)))
+				p.d.Stream.Publish(w.obs)
+			}
+			for _, f := range w.finish {
+				f(w.kept && err == nil)
+			}
 		}
 	}
 }

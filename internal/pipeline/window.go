@@ -23,11 +23,16 @@ type window struct {
 	head  int
 }
 
-// stamp is what the window knows of a key: the uplink's reception time (zero when the
-// envelope had none) and when the window remembered it.
+// stamp is what the window knows of a key: the reception times of the uplinks seen under it
+// (zero when an envelope had none; the newest few, since a device may reuse a key after an
+// FCnt restart and copies may come in any order) and when the window last remembered it.
 type stamp struct {
-	received, at time.Time
+	received []time.Time
+	at       time.Time
 }
+
+// timesPerKey bounds the reception times remembered under one key.
+const timesPerKey = 4
 
 type entry struct {
 	key string
@@ -45,10 +50,16 @@ func (w *window) seen(key string, received time.Time) bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.expire(now)
-	if prev, ok := w.keys[key]; ok && w.copyOf(prev.received, received) {
-		return true
+	st := w.keys[key]
+	for _, prev := range st.received {
+		if w.copyOf(prev, received) {
+			return true
+		}
 	}
-	w.keys[key] = stamp{received, now}
+	if len(st.received) == timesPerKey {
+		st.received = st.received[1:]
+	}
+	w.keys[key] = stamp{received: append(st.received, received), at: now}
 	w.order = append(w.order, entry{key, now})
 	return false
 }

@@ -59,3 +59,19 @@ func TestArchiveKeyRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// TestWindowCopiesOutOfOrder: an uplink reusing a key (after an FCnt restart) and a late copy
+// of the earlier one are told apart whatever order they come in.
+func TestWindowCopiesOutOfOrder(t *testing.T) {
+	w := newWindow(time.Hour, 2*time.Minute)
+	t0 := time.Date(2024, 3, 14, 8, 15, 2, 0, time.UTC)
+	if w.seen("k", t0) || w.seen("k", t0.Add(time.Hour)) {
+		t.Fatal("two uplinks an hour apart under one key: a duplicate reported")
+	}
+	if !w.seen("k", t0) {
+		t.Error("a late copy of the first uplink was not recognised")
+	}
+	if !w.seen("k", t0.Add(time.Hour)) {
+		t.Error("a copy of the second uplink was not recognised")
+	}
+}
