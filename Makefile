@@ -1,7 +1,7 @@
 # Chores. `make run` and `make test` are the two a newcomer needs (see README.md).
 GO        ?= go
 BIN       := bin/vindel
-FUZZTIME  ?= 4s
+FUZZTIME  ?= 20000x
 BENCHTIME ?= 1s
 # Packages whose tests start real servers share the machine's cores; one package at a time
 # keeps those tests' timeouts honest on a 2-core CI machine.

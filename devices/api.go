@@ -192,7 +192,14 @@ func (a *API) uplinks(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	after, _ := strconv.ParseUint(r.URL.Query().Get("after"), 10, 64)
+	var after uint64
+	if v := r.URL.Query().Get("after"); v != "" {
+		var err error
+		if after, err = strconv.ParseUint(v, 10, 64); err != nil {
+			a.fail(w, fmt.Errorf("%w: after=%q is not a sequence number", ErrInvalid, v))
+			return
+		}
+	}
 	raws, err := a.opt.Archive.Raw(r.Context(), eui, after, 100)
 	if err != nil {
 		a.fail(w, err)

@@ -51,6 +51,7 @@ func TestAPI(t *testing.T) {
 	}{
 		{"create without key", "POST", "/api/v1/devices", "", dev, 401, "admin API key"},
 		{"not a DevEUI", "GET", "/api/v1/devices/zz", "", "", 400, "16 hex digits"},
+		{"delete not a DevEUI", "DELETE", "/api/v1/devices/zz", "k", "", 400, "16 hex digits"},
 		{"create with wrong key", "POST", "/api/v1/devices", "nope", dev, 401, ""},
 		{"create", "POST", "/api/v1/devices", "k", dev, 201, `"devEui": "a1b2c3d4e5f60708"`},
 		{"create again", "POST", "/api/v1/devices", "k", dev, 409, "already registered"},

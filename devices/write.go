@@ -128,7 +128,7 @@ func (r *Registry) Delete(ctx context.Context, eui string) error {
 func (r *Registry) byEUI(eui string) (*Device, error) {
 	norm, err := ingest.NormalizeDevEUI(eui)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrNotFound, err)
+		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
 	for _, d := range r.devices {
 		if d.DevEUI == norm {

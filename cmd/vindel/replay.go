@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"time"
 
 	"github.com/vindel-hub/vindel/internal/replay"
 )
@@ -21,6 +22,10 @@ func replayCmd(ctx context.Context, args []string, stderr io.Writer) error {
 	fl.BoolVar(&opt.Loop, "loop", false, "start again at the end, until interrupted")
 	fl.BoolVar(&opt.Shift, "shift", true, "rewrite timestamps to now (and advance FCnt per loop)")
 	qos := fl.Int("qos", 1, "MQTT QoS")
+	// A replay started again must not repeat the frame counters of the last one, or the hub
+	// drops its uplinks as duplicates: start the rounds from the clock.
+	fl.IntVar(&opt.FirstRound, "first-round", int(time.Now().Unix()%(1<<24)),
+		"round the frame counters start from (default: from the clock)")
 	fl.StringVar(&opt.ClientID, "client-id", "vindel-replay", "MQTT client id")
 	if err := fl.Parse(args); err != nil {
 		return err
@@ -35,10 +40,22 @@ func replayCmd(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
-	sent, err := replay.Run(ctx, recs, opt, log)
-	log.Info("replay finished", "sent", sent)
-	if errors.Is(err, context.Canceled) {
-		return nil
+	for {
+		sent, err := replay.Run(ctx, recs, opt, log)
+		log.Info("replay finished", "sent", sent)
+		switch {
+		case errors.Is(err, context.Canceled) || ctx.Err() != nil:
+			return nil
+		case err == nil || !opt.Loop:
+			return err
+		}
+		// Looping against a hub that restarts: wait for its broker to come back.
+		log.Warn("replay interrupted; starting again", "err", err)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(2 * time.Second):
+		}
+		opt.FirstRound = int(time.Now().Unix() % (1 << 24))
 	}
-	return err
 }

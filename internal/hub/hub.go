@@ -66,7 +66,7 @@ func (h *Hub) build(ctx context.Context) (err error) {
 		return err
 	}
 	if h.store, err = pebblestore.Open(h.path("series"), pebblestore.Options{}, log); err != nil {
-		return err
+		return fmt.Errorf("hub: is another hub running on data_dir %s? %w", cfg.DataDir, err)
 	}
 	if cfg.Broker.Enabled {
 		h.broker, err = broker.Start(broker.Config{MQTTAddr: cfg.Broker.Addr, DataDir: h.path("broker")},

@@ -62,6 +62,9 @@ type Options struct {
 	QoS byte
 	// ClientID identifies the publisher; empty means "vindel-replay-<pid>".
 	ClientID string
+	// FirstRound is the round the frame counters start from (see Loop), so that a replay
+	// started again later does not repeat the counters of the last one.
+	FirstRound int
 }
 
 // Run publishes recs to the broker in order, at opt.Rate, and returns how many the broker
@@ -94,7 +97,7 @@ func Run(ctx context.Context, recs []Record, opt Options, log *slog.Logger) (int
 	log.Info("replay starting", "broker", opt.Broker, "records", len(recs), "rate", opt.Rate,
 		"loop", opt.Loop, "shift", opt.Shift)
 
-	for round := 0; ; round++ {
+	for round := opt.FirstRound; ; round++ {
 		err := p.round(ctx, lim, recs, spans, round, opt.Shift)
 		sent, drainErr := p.drain()
 		switch {
