@@ -191,12 +191,13 @@ func checkSensorThings(t *testing.T, r *running, want map[string]float64) {
 	}
 }
 
-// TestWebhooks posts uplinks the way ChirpStack's HTTP integration and a The Things Stack
-// webhook do, and finds their Observations on the stream.
+// TestWebhooks posts uplinks the way ChirpStack's HTTP integration (JSON and protobuf) and a
+// The Things Stack webhook do, and finds their Observations on the stream.
 func TestWebhooks(t *testing.T) {
 	r := startHub(t, func(c *config.Config) { c.Webhook.Token = "hook-secret" })
 	r.register(t, "a1b2c3d4e5f60709", "milesight-iot/am103", true)
 	r.register(t, "a1b2c3d4e5f6070a", "decentlab/dl-sht35", true)
+	r.register(t, "a1b2c3d4e5f60716", "elsys/ers-co2", true)
 	frames := wsClient(t, r.base, "")
 
 	posts := []struct {
@@ -208,6 +209,9 @@ func TestWebhooks(t *testing.T) {
 		{"/ingest/chirpstack?event=up", "application/json", sample(t, "chirpstack-samples/v4-json-up.json"),
 			"hook-secret", http.StatusAccepted},
 		{"/ingest/tts/uplink", "application/json", sample(t, "tts-samples/tts-v3-up.json"),
+			"hook-secret", http.StatusAccepted},
+		{"/ingest/chirpstack?event=up", "application/octet-stream",
+			v3ProtobufUplink(t, []byte{0xa1, 0xb2, 0xc3, 0xd4, 0xe5, 0xf6, 0x07, 0x16}),
 			"hook-secret", http.StatusAccepted},
 		{"/ingest/chirpstack?event=up", "application/json", []byte(`{}`), "wrong", http.StatusUnauthorized},
 		{"/ingest/chirpstack?event=join", "application/json", sample(t, "chirpstack-samples/v4-json-join.json"),
@@ -231,12 +235,12 @@ func TestWebhooks(t *testing.T) {
 
 	seen := map[string]int{}
 	deadline := time.After(15 * time.Second)
-	for seen["a1b2c3d4e5f60709"] < 4 || seen["a1b2c3d4e5f6070a"] < 3 {
+	for seen["a1b2c3d4e5f60709"] < 4 || seen["a1b2c3d4e5f6070a"] < 3 || seen["a1b2c3d4e5f60716"] < 5 {
 		select {
 		case f := <-frames:
 			seen[fmt.Sprint(f["devEui"])]++
 		case <-deadline:
-			t.Fatalf("observations per device from the webhooks: %v; want 4 and 3", seen)
+			t.Fatalf("observations per device from the webhooks: %v; want 4, 3 and 5", seen)
 		}
 	}
 
@@ -257,8 +261,8 @@ func TestWebhooks(t *testing.T) {
 	for _, u := range raws.Uplinks {
 		outcomes[u.Outcome]++
 	}
-	if outcomes["decoded"] != 2 || outcomes["malformed"] != 1 {
-		t.Errorf("raw uplinks by outcome %v, want 2 decoded and 1 malformed", outcomes)
+	if outcomes["decoded"] != 3 || outcomes["malformed"] != 1 {
+		t.Errorf("raw uplinks by outcome %v, want 3 decoded and 1 malformed", outcomes)
 	}
 }
 
