@@ -1,7 +1,6 @@
 package broker
 
 import (
-	"bytes"
 	"fmt"
 	"log/slog"
 	"net"
@@ -11,6 +10,8 @@ import (
 	"time"
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
+
+	"github.com/vindel-hub/vindel/internal/testenv"
 )
 
 // startBroker starts a broker on a free port for t and shuts it down afterwards.
@@ -135,7 +136,7 @@ func (c *collector) wait(t *testing.T, d time.Duration) {
 // TestStartLogsThroughSlog: nats-server's own lines reach slog at Debug, while at Info the
 // log holds one line saying the broker is up, not nats-server's start-up banner.
 func TestStartLogsThroughSlog(t *testing.T) {
-	var info, debug safeBuffer
+	var info, debug testenv.Buffer
 	b := startBroker(t, slog.New(slog.NewTextHandler(&info, &slog.HandlerOptions{Level: slog.LevelInfo})))
 	startBroker(t, slog.New(slog.NewTextHandler(&debug, &slog.HandlerOptions{Level: slog.LevelDebug})))
 
@@ -211,22 +212,4 @@ func TestNATSListener(t *testing.T) {
 			}
 		})
 	}
-}
-
-// safeBuffer is a bytes.Buffer written by the broker's goroutines and read by the test.
-type safeBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (s *safeBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.buf.Write(p)
-}
-
-func (s *safeBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.buf.String()
 }

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -292,7 +291,7 @@ func gauge(t *testing.T, g prometheus.Gauge) float64 {
 }
 
 func TestBrokerDownWarnsOnce(t *testing.T) {
-	var buf lockedBuffer
+	var buf testenv.Buffer
 	log := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	url := "tcp://127.0.0.1:" + strconv.Itoa(testenv.FreePort(t)) // nothing listens there
 	src, err := New(Config{Name: "down", Broker: url, MaxBackoff: minBackoff}, newChanSink(),
@@ -322,22 +321,4 @@ func TestBrokerDownWarnsOnce(t *testing.T) {
 			t.Errorf("log lacks %q:\n%s", want, out)
 		}
 	}
-}
-
-// lockedBuffer is a bytes.Buffer shared by the source's goroutines and the test.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/vindel-hub/vindel/internal/model"
 	"github.com/vindel-hub/vindel/internal/store"
 	"github.com/vindel-hub/vindel/internal/store/memstore"
+	"github.com/vindel-hub/vindel/internal/testenv"
 )
 
 const (
@@ -232,7 +233,7 @@ func (brokenStore) Append(context.Context, []model.Observation) error {
 func TestStoreRefuses(t *testing.T) {
 	e := newEnv(t)
 	e.stop()
-	broken := &env{reg: e.reg, st: e.st, logs: &syncBuffer{}}
+	broken := &env{reg: e.reg, st: e.st, logs: &testenv.Buffer{}}
 	broken.store = brokenStore{e.st}
 	broken = start(t, broken)
 	defer broken.stop()

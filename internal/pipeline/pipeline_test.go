@@ -1,7 +1,6 @@
 package pipeline
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -23,6 +22,7 @@ import (
 	"github.com/vindel-hub/vindel/internal/profile"
 	"github.com/vindel-hub/vindel/internal/store"
 	"github.com/vindel-hub/vindel/internal/store/memstore"
+	"github.com/vindel-hub/vindel/internal/testenv"
 )
 
 // recorder is the stream side of the pipeline in these tests: it keeps what was published.
@@ -50,26 +50,9 @@ type env struct {
 	store   backend // what the pipeline writes to; st when nil
 	m       *metrics.Metrics
 	pub     *recorder
-	logs    *syncBuffer
+	logs    *testenv.Buffer
 	stop    func()
 	stopped chan error
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // newEnv runs a pipeline on a real registry (SQLite in a temp dir), the built-in profiles and
@@ -77,7 +60,7 @@ func (s *syncBuffer) String() string {
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	ctx := context.Background()
-	logs := &syncBuffer{}
+	logs := &testenv.Buffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	reg, err := devices.Open(ctx, filepath.Join(t.TempDir(), "registry.db"), log)
 	if err != nil {
@@ -91,7 +74,7 @@ func newEnv(t *testing.T) *env {
 // newEnvOn starts a new pipeline, as after a restart, on the registry and store of old.
 func newEnvOn(t *testing.T, old *env) *env {
 	t.Helper()
-	return start(t, &env{reg: old.reg, st: old.st, logs: &syncBuffer{}})
+	return start(t, &env{reg: old.reg, st: old.st, logs: &testenv.Buffer{}})
 }
 
 func start(t *testing.T, e *env) *env {

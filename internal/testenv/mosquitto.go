@@ -3,7 +3,6 @@
 package testenv
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"net"
@@ -52,7 +51,7 @@ type MosquittoBroker struct {
 	mu   sync.Mutex // guards cmd and done
 	cmd  *exec.Cmd
 	done chan struct{}
-	out  lockedBuffer // the output of every run, for the log of a failed test
+	out  Buffer // the output of every run, for the log of a failed test
 }
 
 // Mosquitto starts a Mosquitto broker for t on a free 127.0.0.1 port, waits until it accepts
@@ -190,22 +189,4 @@ func FreePort(t testing.TB) int {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port
-}
-
-// lockedBuffer is a bytes.Buffer the process may write while a test reads it.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
 }

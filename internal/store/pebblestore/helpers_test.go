@@ -1,40 +1,21 @@
 package pebblestore
 
 import (
-	"bytes"
 	"log/slog"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/vindel-hub/vindel/internal/model"
 	"github.com/vindel-hub/vindel/internal/store"
+	"github.com/vindel-hub/vindel/internal/testenv"
 )
 
 var t0 = time.Date(2025, 6, 1, 8, 0, 0, 987654321, time.UTC)
 
-// lockedBuffer is a log sink that tests read while the store writes to it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // captureLog returns a logger that writes to a buffer the test can read.
-func captureLog(t *testing.T) (*slog.Logger, *lockedBuffer) {
+func captureLog(t *testing.T) (*slog.Logger, *testenv.Buffer) {
 	t.Helper()
-	buf := &lockedBuffer{}
+	buf := &testenv.Buffer{}
 	return slog.New(slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelInfo})), buf
 }
 
