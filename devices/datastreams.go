@@ -3,6 +3,7 @@ package devices
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/vindel-hub/vindel/internal/model"
 )
@@ -44,7 +45,7 @@ func (r *Registry) createDatastream(ctx context.Context, d *Device, sensor model
 	ds.ThingID, ds.DevEUI, ds.SensorID = d.ID, d.DevEUI, sensorID
 	ds.ObservedPropertyID, ds.Property, ds.Created = propID, prop.Name, now()
 	if ds.Name == "" {
-		ds.Name = d.Name + " " + prop.Name
+		ds.Name = d.Name + ": " + strings.ReplaceAll(prop.Name, "_", " ")
 	}
 	if ds.Description == "" {
 		ds.Description = prop.Description

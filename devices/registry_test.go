@@ -42,6 +42,7 @@ func TestCreateUpdateDelete(t *testing.T) {
 		{DevEUI: "zzzzzzzzzzzzzzzz", Profile: "x/y"},
 		{DevEUI: "0000000000000001"},
 		{DevEUI: "0000000000000002", Profile: "x/y", Location: &Location{Latitude: 91}},
+		{DevEUI: "0000000000000003", Profile: "x/y", Licence: "<b>x</b>"},
 	} {
 		if _, err := r.Create(ctx, bad); !errors.Is(err, ErrInvalid) {
 			t.Errorf("create %+v: %v, want ErrInvalid", bad, err)

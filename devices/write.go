@@ -30,6 +30,10 @@ func normalize(d *Device) error {
 	if d.Licence == "" {
 		d.Licence = DefaultLicence
 	}
+	if !spdxLike(d.Licence) {
+		return fmt.Errorf("%w: licence %q is not an SPDX identifier such as CC0-1.0 or CC-BY-4.0",
+			ErrInvalid, d.Licence)
+	}
 	if l := d.Location; l != nil {
 		if l.Latitude < -90 || l.Latitude > 90 || l.Longitude < -180 || l.Longitude > 180 {
 			return fmt.Errorf("%w: location %v,%v is not WGS 84 latitude,longitude",
@@ -170,4 +174,20 @@ func (r *Registry) Datastream(ctx context.Context, d *Device, sensor model.Senso
 		}
 	}
 	return r.createDatastream(ctx, d, sensor, prop, proto)
+}
+
+// spdxLike reports whether s has the shape of an SPDX licence identifier or expression
+// ("CC-BY-4.0", "CC0-1.0 OR ODbL-1.0"): letters, digits, '.', '-', '+' and spaces, at most 64.
+func spdxLike(s string) bool {
+	if len(s) > 64 || strings.TrimSpace(s) == "" {
+		return false
+	}
+	for _, c := range s {
+		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
+			strings.ContainsRune(".-+ ()", c)
+		if !ok {
+			return false
+		}
+	}
+	return true
 }
