@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/vindel-hub/vindel/internal/model"
 	"github.com/vindel-hub/vindel/internal/store"
@@ -247,5 +248,27 @@ func TestStoreRefuses(t *testing.T) {
 	}
 	if n := len(broken.pub.published()); n != 0 {
 		t.Errorf("%d observations published although none was stored", n)
+	}
+}
+
+// TestDeviceTimestamp: a Milesight AM103 history record carries the time the device logged
+// it; that becomes the phenomenonTime, while the resultTime stays the reception time.
+func TestDeviceTimestamp(t *testing.T) {
+	e := newEnv(t)
+	defer e.stop()
+	e.register(t, "a1b2c3d4e5f60709", "milesight-iot/am103")
+	// 20 CE: a history record; timestamp 2024-03-14T08:20:00Z, 30.8 °C, 50.5 %, 1255 ppm.
+	payload := hexPayload("20ce30b3f265340165e704")
+	e.send(t, "test", []byte(`{"deduplicationId":"h1","time":"2024-03-14T09:00:00Z",`+
+		`"deviceInfo":{"devEui":"a1b2c3d4e5f60709"},"fCnt":7,"fPort":85,"data":"`+payload+`"}`))
+	waitFor(t, "published", func() bool { return len(e.pub.published()) == 3 })
+
+	logged := time.Date(2024, 3, 14, 8, 20, 0, 0, time.UTC)
+	received := time.Date(2024, 3, 14, 9, 0, 0, 0, time.UTC)
+	for _, o := range e.pub.published() {
+		if !o.PhenomenonTime.Equal(logged) || !o.ResultTime.Equal(received) {
+			t.Errorf("observation %d: phenomenonTime %v, resultTime %v; want %v and %v",
+				o.ID, o.PhenomenonTime, o.ResultTime, logged, received)
+		}
 	}
 }

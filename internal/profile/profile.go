@@ -142,16 +142,18 @@ func (p *Profile) validate(vocab *Vocabulary, decoders map[string]codec.Decoder)
 		return fmt.Errorf("no fields")
 	}
 
-	seen := map[string]bool{}
+	live := map[string]bool{} // properties mapped from a field without its own time
 	for i := range p.Fields {
 		f := &p.Fields[i]
 		if f.Path == "" {
 			return fmt.Errorf("field %d: path is required", i)
 		}
-		if seen[f.Property] {
+		// A property may come from a live value and from history records with their own
+		// times (both feed its one Datastream), but from two live values it is a mistake.
+		if f.Time == "" && live[f.Property] {
 			return fmt.Errorf("field %q: property %q is mapped twice", f.Path, f.Property)
 		}
-		seen[f.Property] = true
+		live[f.Property] = live[f.Property] || f.Time == ""
 		r, err := vocab.resolve(f)
 		if err != nil {
 			return fmt.Errorf("field %q: %w", f.Path, err)
