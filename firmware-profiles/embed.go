@@ -4,7 +4,8 @@ package firmwareprofiles
 
 import "embed"
 
-// FS holds vocabulary.yaml and every <vendor>/<model>.yaml profile.
+// FS holds vocabulary.yaml, every <vendor>/<model>.yaml profile and the JavaScript decoders
+// some of them name.
 //
-//go:embed vocabulary.yaml */*.yaml
+//go:embed vocabulary.yaml */*.yaml */*.js
 var FS embed.FS

@@ -272,3 +272,24 @@ func TestDeviceTimestamp(t *testing.T) {
 		}
 	}
 }
+
+// TestJavascriptDecoder: the Browan TBHV110 profile decodes through its sandboxed
+// decodeUplink script (firmware-profiles/browan/tabs.js) to the vendor's published vector.
+func TestJavascriptDecoder(t *testing.T) {
+	e := newEnv(t)
+	defer e.stop()
+	e.register(t, "a1b2c3d4e5f60720", "browan/tbhv110")
+	e.send(t, "test", []byte(`{"deduplicationId":"j1","time":"2024-03-14T09:00:00Z",`+
+		`"deviceInfo":{"devEui":"a1b2c3d4e5f60720"},"fCnt":3,"fPort":103,"data":"`+
+		hexPayload("610b351ebf030100510036")+`"}`))
+	waitFor(t, "published", func() bool { return len(e.pub.published()) == 5 })
+	want := map[string]float64{"air_temperature": 22, "relative_humidity": 30, "co2": 959,
+		"tvoc": 1, "battery_voltage": 3.6}
+	snap := e.reg.All()
+	for _, o := range e.pub.published() {
+		ds, _ := snap.Datastream(o.DatastreamID)
+		if w, ok := want[ds.Property]; !ok || o.Result != model.Number(w) {
+			t.Errorf("%s = %v, want %v", ds.Property, o.Result, w)
+		}
+	}
+}

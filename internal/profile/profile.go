@@ -19,7 +19,8 @@ type Profile struct {
 	Description string   `yaml:"description"`
 	Datasheet   string   `yaml:"datasheet"` // URL of the vendor's payload documentation
 	Firmware    []string `yaml:"firmware"`  // versions it applies to: "1.2", "1.*" or "*"
-	DecoderName string   `yaml:"decoder"`   // a built-in decoder name
+	DecoderName string   `yaml:"decoder"`   // a built-in decoder name, or "javascript"
+	Script      string   `yaml:"script"`    // with "javascript": the decodeUplink file
 	Fields      []Field  `yaml:"fields"`
 	// Variables are handed to the decoder with every payload (codec.Input.Variables). The
 	// model is always among them, as "model": some vendors reuse a channel byte for different
@@ -129,7 +130,7 @@ func (p *Profile) validate(vocab *Vocabulary, decoders map[string]codec.Decoder)
 	}
 	d, ok := decoders[p.DecoderName]
 	if !ok {
-		return fmt.Errorf("decoder %q is not a built-in decoder", p.DecoderName)
+		return fmt.Errorf("decoder %q is not a built-in decoder nor %q", p.DecoderName, Javascript)
 	}
 	p.decoder = d
 	if p.Variables == nil {

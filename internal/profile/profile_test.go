@@ -169,3 +169,38 @@ fields:
 		t.Errorf("unparseable and null values gave %d readings, want 0", n)
 	}
 }
+
+// TestJavascriptProfile: a profile may name a decodeUplink script in its folder; a missing or
+// broken script fails loading with the file named.
+func TestJavascriptProfile(t *testing.T) {
+	js := strings.Replace(goodProfile, "decoder: fake", "decoder: javascript\nscript: th1.js", 1)
+	script := `function decodeUplink(input) {
+  return {data: {temperature: input.bytes[0] / 2, rh: {value: input.bytes[1]}}};
+}`
+	s, err := load(t, map[string]string{VocabularyFile: testVocab, "acme/th1.yaml": js,
+		"acme/th1.js": script})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := s.Select("acme/th1", "")
+	out, err := p.Decoder().Decode(codec.Input{FPort: 1, Bytes: []byte{45, 60}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := p.Extract(out.Data, nil)
+	if len(got) != 2 || got[0].Value != model.Number(22.5) || got[1].Value != model.Number(60) {
+		t.Fatalf("readings %+v, want 22.5 and 60", got)
+	}
+
+	for name, files := range map[string]map[string]string{
+		"no script":     {"acme/th1.yaml": strings.Replace(js, "script: th1.js", "", 1)},
+		"missing file":  {"acme/th1.yaml": js},
+		"syntax error":  {"acme/th1.yaml": js, "acme/th1.js": "function decodeUplink( {"},
+		"script for go": {"acme/th1.yaml": goodProfile + "script: th1.js\n", "acme/th1.js": script},
+	} {
+		files[VocabularyFile] = testVocab
+		if _, err := load(t, files); err == nil || !strings.Contains(err.Error(), "acme/th1") {
+			t.Errorf("%s: err = %v, want one naming the profile", name, err)
+		}
+	}
+}

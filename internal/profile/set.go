@@ -11,6 +11,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/vindel-hub/vindel/internal/codec"
+	"github.com/vindel-hub/vindel/internal/codec/js"
 )
 
 // VocabularyFile is the name of the vocabulary file at the root of a profile tree.
@@ -45,7 +46,12 @@ func Load(fsys fs.FS, decoders map[string]codec.Decoder) (*Set, error) {
 			errs = append(errs, err)
 			continue
 		}
-		if err := p.validate(&s.Vocabulary, decoders); err != nil {
+		all, err := withScript(fsys, name, p, decoders)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("profile: %s: %w", name, err))
+			continue
+		}
+		if err := p.validate(&s.Vocabulary, all); err != nil {
 			errs = append(errs, fmt.Errorf("profile: %s: %w", name, err))
 			continue
 		}
@@ -60,6 +66,34 @@ func Load(fsys fs.FS, decoders map[string]codec.Decoder) (*Set, error) {
 		return nil, errors.Join(errs...)
 	}
 	return s, nil
+}
+
+// Javascript is the decoder name of a profile whose decoder is a script in its folder, run in
+// the sandbox of internal/codec/js with the decodeUplink contract.
+const Javascript = "javascript"
+
+// withScript returns the decoders a profile may name: the built-in ones and, for a profile
+// with decoder "javascript", its compiled script.
+func withScript(fsys fs.FS, name string, p *Profile, builtin map[string]codec.Decoder) (
+	map[string]codec.Decoder, error) {
+	if p.DecoderName != Javascript {
+		if p.Script != "" {
+			return nil, fmt.Errorf("script is only for decoder %q", Javascript)
+		}
+		return builtin, nil
+	}
+	if p.Script == "" || strings.Contains(p.Script, "/") {
+		return nil, fmt.Errorf("decoder %q needs script: a .js file in the same folder", Javascript)
+	}
+	src, err := fs.ReadFile(fsys, path.Join(path.Dir(name), p.Script))
+	if err != nil {
+		return nil, err
+	}
+	d, err := js.New(path.Join(path.Dir(name), p.Script), src, js.Options{})
+	if err != nil {
+		return nil, err
+	}
+	return map[string]codec.Decoder{Javascript: d}, nil
 }
 
 func readYAML(fsys fs.FS, name string, v any) error {

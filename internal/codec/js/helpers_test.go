@@ -1,0 +1,33 @@
+package js
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/vindel-hub/vindel/internal/codec"
+)
+
+// load compiles testdata/<file> with opt.
+func load(tb testing.TB, file string, opt Options) codec.Decoder {
+	tb.Helper()
+	src, err := os.ReadFile(filepath.Join("testdata", file))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	d, err := New(file, src, opt)
+	if err != nil {
+		tb.Fatalf("New(%s): %v", file, err)
+	}
+	return d
+}
+
+// compile compiles an inline script, failing the test when New fails.
+func compile(tb testing.TB, src string, opt Options) codec.Decoder {
+	tb.Helper()
+	d, err := New("inline.js", []byte(src), opt)
+	if err != nil {
+		tb.Fatalf("New: %v", err)
+	}
+	return d
+}
