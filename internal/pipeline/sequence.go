@@ -17,8 +17,6 @@ const maxBatch = 512
 func (p *Pipeline) sequence() {
 	ctx := context.Background() // the sequencer drains after shutdown starts; see Run
 	batch := make([]result, 0, maxBatch)
-	var obs []model.Observation
-	var raws []store.RawUplink
 	for r := range p.results {
 		batch = append(batch[:0], r)
 	fill:
@@ -33,35 +31,39 @@ func (p *Pipeline) sequence() {
 				break fill
 			}
 		}
-
-		obs = obs[:0]
-		for i := range batch {
-			if batch[i].outcome == store.OutcomeDecoded {
-				obs = p.observe(ctx, &batch[i], obs)
-			}
-		}
-		stored, err := p.write(ctx, obs)
-		if err != nil {
-			failed(batch, err)
-		}
-
-		raws = raws[:0]
-		for i := range batch {
-			if !batch[i].skip {
-				raws = append(raws, p.raw(&batch[i]))
-			}
-		}
-		w := written{obs: stored, kept: p.keep(ctx, raws)}
-		for i := range batch {
-			p.count(&batch[i]) // after keeping: what is counted can be found in the archive
-		}
-		for i := range batch {
-			if f := batch[i].finish; f != nil {
-				w.finish = append(w.finish, f)
-			}
-		}
-		p.durable <- w
+		p.durable <- p.settle(ctx, batch)
 	}
+}
+
+// settle turns a batch of results into Observations and writes them, then keeps the raw
+// envelopes with their final outcomes and counts them. What it returns waits for the store
+// to be durable before anything is published or acknowledged.
+func (p *Pipeline) settle(ctx context.Context, batch []result) written {
+	var obs []model.Observation
+	for i := range batch {
+		if batch[i].outcome == store.OutcomeDecoded {
+			obs = p.observe(ctx, &batch[i], obs)
+		}
+	}
+	stored, err := p.write(ctx, obs)
+	if err != nil {
+		failed(batch, err)
+	}
+
+	raws := make([]store.RawUplink, 0, len(batch))
+	for i := range batch {
+		if !batch[i].skip {
+			raws = append(raws, p.raw(&batch[i]))
+		}
+	}
+	w := written{obs: stored, kept: p.keep(ctx, raws)}
+	for i := range batch {
+		p.count(&batch[i]) // after keeping: what is counted can be found in the archive
+		if f := batch[i].finish; f != nil {
+			w.finish = append(w.finish, f)
+		}
+	}
+	return w
 }
 
 // written is a batch on its way to the publisher: its stored Observations, whether its raw
