@@ -100,6 +100,24 @@ func (s *Snapshot) WithDatastream(ds *model.Datastream) *Snapshot {
 	return &next
 }
 
+// WithDevice returns a snapshot that also holds d, whose id must be higher than every
+// device's of s. It copies the device indexes (O(devices)) but nothing else, so registering
+// devices one by one does not rebuild the Datastream indexes each time.
+func (s *Snapshot) WithDevice(d *Device) *Snapshot {
+	next := *s
+	next.Devices = append(s.Devices[:len(s.Devices):len(s.Devices)], d)
+	next.byDevice = make(map[int64]*Device, len(s.byDevice)+1)
+	next.byEUI = make(map[string]*Device, len(s.byEUI)+1)
+	for k, v := range s.byDevice {
+		next.byDevice[k] = v
+	}
+	for k, v := range s.byEUI {
+		next.byEUI[k] = v
+	}
+	next.byDevice[d.ID], next.byEUI[d.DevEUI] = d, d
+	return &next
+}
+
 // Device returns the device with the given Thing id.
 func (s *Snapshot) Device(id int64) (*Device, bool) { d, ok := s.byDevice[id]; return d, ok }
 

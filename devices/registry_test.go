@@ -172,3 +172,28 @@ func TestSnapshotsGrowWithoutRebuild(t *testing.T) {
 		}
 	}
 }
+
+// TestCreateGrowsSnapshots: a device registered after a snapshot was taken is in the new
+// snapshots only, public ones only when public, and a full rebuild agrees with the grown one.
+func TestCreateGrowsSnapshots(t *testing.T) {
+	ctx := context.Background()
+	r := openRegistry(t, filepath.Join(t.TempDir(), "r.db"))
+	a, _ := r.Create(ctx, Device{DevEUI: "0000000000000001", Profile: "a/b", Public: true})
+	old := r.All()
+	b, _ := r.Create(ctx, Device{DevEUI: "0000000000000002", Profile: "a/b", Public: true})
+	c, _ := r.Create(ctx, Device{DevEUI: "0000000000000003", Profile: "a/b"})
+	if _, ok := old.DeviceByEUI(b.DevEUI); ok || len(old.Devices) != 1 {
+		t.Error("an old snapshot sees a device registered after it")
+	}
+	if _, ok := r.Public().Device(c.ID); ok {
+		t.Error("a private device is in the public view")
+	}
+	for _, s := range []*Snapshot{r.All(), PublicView(r.snapshot())} {
+		if d, ok := s.Device(b.ID); !ok || d.DevEUI != b.DevEUI {
+			t.Errorf("device %d missing", b.ID)
+		}
+	}
+	if got, want := len(r.All().Devices), 3; got != want || r.All().Devices[0].ID != a.ID {
+		t.Errorf("%d devices, want %d in id order", got, want)
+	}
+}

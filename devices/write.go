@@ -71,7 +71,10 @@ func (r *Registry) Create(ctx context.Context, d Device) (Device, error) {
 		return Device{}, err
 	}
 	r.devices[d.ID] = &d
-	r.publish()
+	r.all.Store(r.all.Load().WithDevice(&d))
+	if Visible(&d) {
+		r.public.Store(r.public.Load().WithDevice(&d))
+	}
 	return d, nil
 }
 
