@@ -130,8 +130,9 @@ func TestDuplicateStoredOnce(t *testing.T) {
 		m["rxInfo"] = []any{map[string]any{"gatewayID": "0011223344556699", "rssi": -110}}
 	}))
 	// The two may be decoded in either order; exactly one of them is the duplicate.
-	waitFor(t, "duplicate counted", func() bool {
-		return counter(e, "http", store.OutcomeDuplicate)+counter(e, "mqtt", store.OutcomeDuplicate) == 1
+	waitFor(t, "one decoded, one duplicate", func() bool {
+		return counter(e, "http", store.OutcomeDuplicate)+counter(e, "mqtt", store.OutcomeDuplicate) == 1 &&
+			counter(e, "http", store.OutcomeDecoded)+counter(e, "mqtt", store.OutcomeDecoded) == 1
 	})
 	if err := e.st.Flush(context.Background()); err != nil {
 		t.Fatal(err)
