@@ -47,7 +47,9 @@ func TestPersistentSessionQoS1(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
-			b, err := Start(Config{MQTTAddr: "127.0.0.1:0", DataDir: dir}, nil)
+			// A message the broker handed to the closing first connection comes again only
+			// after AckWait; keep that within the test's patience on a loaded machine.
+			b, err := Start(Config{MQTTAddr: "127.0.0.1:0", DataDir: dir, AckWait: 2 * time.Second}, nil)
 			if err != nil {
 				t.Fatalf("Start: %v", err)
 			}
@@ -66,7 +68,7 @@ func TestPersistentSessionQoS1(t *testing.T) {
 			if tt.restart {
 				b.Shutdown()
 				b, err = Start(Config{MQTTAddr: strings.TrimPrefix(url, "tcp://"),
-					DataDir: dir}, nil)
+					DataDir: dir, AckWait: 2 * time.Second}, nil)
 				if err != nil {
 					t.Fatalf("restart: %v", err)
 				}

@@ -69,8 +69,10 @@ func (h *Hub) build(ctx context.Context) (err error) {
 		return fmt.Errorf("hub: is another hub running on data_dir %s? %w", cfg.DataDir, err)
 	}
 	if cfg.Broker.Enabled {
-		h.broker, err = broker.Start(broker.Config{MQTTAddr: cfg.Broker.Addr, DataDir: h.path("broker")},
-			log)
+		// A QoS 1 message the hub did not acknowledge (it stopped first) comes again after
+		// AckWait; nats-server's 30 s default is long for a hub that restarts in seconds.
+		h.broker, err = broker.Start(broker.Config{MQTTAddr: cfg.Broker.Addr, DataDir: h.path("broker"),
+			AckWait: 10 * time.Second}, log)
 		if err != nil {
 			return err
 		}
