@@ -13,6 +13,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/vindel-hub/vindel/devices"
 	"github.com/vindel-hub/vindel/ingest"
 	"github.com/vindel-hub/vindel/internal/metrics"
@@ -57,13 +59,15 @@ type Pipeline struct {
 	dedup *window
 	warn  *warner
 
-	acks    *acker
-	queue   chan queued
-	results chan result
-	durable chan written // written batches, waiting for the store's flush
-	mu      sync.RWMutex // guards closed against sends on a closed queue
-	closed  bool
-	nextID  uint64 // owned by the sequencer
+	acks     *acker
+	queue    chan queued
+	results  chan result
+	durable  chan written // written batches, waiting for the store's flush
+	mu       sync.RWMutex // guards closed against sends on a closed queue
+	closed   bool
+	nextID   uint64                           // owned by the sequencer
+	counters map[[2]string]prometheus.Counter // owned by the sequencer
+	streams  map[dsKey]*model.Datastream      // owned by the sequencer
 }
 
 // New builds a pipeline. It reads the last stored Observation id, so offsets continue across
@@ -87,7 +91,8 @@ func New(ctx context.Context, d Deps, opt Options) (*Pipeline, error) {
 		return nil, fmt.Errorf("pipeline: read last offset: %w", err)
 	}
 	p := &Pipeline{
-		d: d, opt: opt, nextID: last + 1,
+		d: d, opt: opt, nextID: last + 1, counters: map[[2]string]prometheus.Counter{},
+		streams: map[dsKey]*model.Datastream{},
 		dedup:   newWindow(opt.DedupWindow, opt.DedupTolerance),
 		warn:    newWarner(d.Log),
 		acks:    newAcker(),

@@ -4,7 +4,11 @@ import (
 	"context"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/vindel-hub/vindel/devices"
 	"github.com/vindel-hub/vindel/internal/model"
+	"github.com/vindel-hub/vindel/internal/profile"
 	"github.com/vindel-hub/vindel/internal/store"
 )
 
@@ -87,10 +91,10 @@ func failed(batch []result, err error) {
 // count counts one result under its outcome and logs bad device input.
 func (p *Pipeline) count(r *result) {
 	if r.skip {
-		p.d.Metrics.Uplinks.WithLabelValues(r.msg.Source, "not_uplink").Inc()
+		p.uplinks(r.msg.Source, "not_uplink").Inc()
 		return
 	}
-	p.d.Metrics.Uplinks.WithLabelValues(r.msg.Source, string(r.outcome)).Inc()
+	p.uplinks(r.msg.Source, string(r.outcome)).Inc()
 	if r.err != nil && r.outcome != store.OutcomeStoreError {
 		p.warn.bad(r) // the store's failure was logged at Error by write
 	}
@@ -102,12 +106,8 @@ func (p *Pipeline) observe(ctx context.Context, r *result, obs []model.Observati
 	if received.IsZero() {
 		received = r.msg.ArrivedAt
 	}
-	sensor := r.profile.Sensor()
 	for _, rd := range r.readings {
-		res := r.profile.Resolved(rd.Field)
-		ds, err := p.d.Registry.Datastream(ctx, r.device, sensor, res.Property, model.Datastream{
-			Field: r.profile.Fields[rd.Field].Path, Unit: res.Unit, ObservationType: res.Type,
-		})
+		ds, err := p.datastream(ctx, r, rd.Field)
 		if err != nil {
 			p.d.Log.Error("create datastream", "dev_eui", r.device.DevEUI,
 				"profile", r.profile.Key(), "err", err)
@@ -207,3 +207,46 @@ func (p *Pipeline) publish() {
 		}
 	}
 }
+
+// uplinks returns the uplink counter of a source and outcome. Only the sequencer calls it, so
+// its cache needs no lock; it saves the label lookup per uplink.
+func (p *Pipeline) uplinks(source, outcome string) prometheus.Counter {
+	key := [2]string{source, outcome}
+	c, ok := p.counters[key]
+	if !ok {
+		c = p.d.Metrics.Uplinks.WithLabelValues(source, outcome)
+		p.counters[key] = c
+	}
+	return c
+}
+
+// dsKey names a Datastream by what the sequencer has at hand. A device that is updated is a
+// new *devices.Device, so its entries are looked up afresh.
+type dsKey struct {
+	device  *devices.Device
+	profile *profile.Profile
+	field   int
+}
+
+// datastream returns the Datastream of a reading, from the sequencer's own cache (it needs no
+// lock: only the sequencer uses it) or from the registry, which creates it on first sight.
+func (p *Pipeline) datastream(ctx context.Context, r *result, field int) (*model.Datastream, error) {
+	key := dsKey{r.device, r.profile, field}
+	if ds, ok := p.streams[key]; ok {
+		return ds, nil
+	}
+	res := r.profile.Resolved(field)
+	ds, err := p.d.Registry.Datastream(ctx, r.device, r.profile.Sensor(), res.Property,
+		model.Datastream{Field: r.profile.Fields[field].Path, Unit: res.Unit, ObservationType: res.Type})
+	if err != nil {
+		return nil, err
+	}
+	if len(p.streams) >= maxCachedStreams {
+		clear(p.streams) // entries of updated devices pile up otherwise
+	}
+	p.streams[key] = ds
+	return ds, nil
+}
+
+// maxCachedStreams bounds the sequencer's Datastream cache.
+const maxCachedStreams = 1 << 20

@@ -27,8 +27,9 @@ type window struct {
 // (zero when an envelope had none; the newest few, since a device may reuse a key after an
 // FCnt restart and copies may come in any order) and when the window last remembered it.
 type stamp struct {
-	received []time.Time
-	at       time.Time
+	first time.Time   // the first reception time, inline: most keys never get a second
+	more  []time.Time // later ones, oldest first
+	at    time.Time
 }
 
 // timesPerKey bounds the reception times remembered under one key.
@@ -50,16 +51,25 @@ func (w *window) seen(key string, received time.Time) bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.expire(now)
-	st := w.keys[key]
-	for _, prev := range st.received {
-		if w.copyOf(prev, received) {
-			return true
+	st, ok := w.keys[key]
+	switch {
+	case !ok:
+		st.first = received
+	case w.copyOf(st.first, received):
+		return true
+	default:
+		for _, prev := range st.more {
+			if w.copyOf(prev, received) {
+				return true
+			}
 		}
+		if len(st.more) == timesPerKey-1 {
+			st.more = st.more[1:]
+		}
+		st.more = append(st.more, received)
 	}
-	if len(st.received) == timesPerKey {
-		st.received = st.received[1:]
-	}
-	w.keys[key] = stamp{received: append(st.received, received), at: now}
+	st.at = now
+	w.keys[key] = st
 	w.order = append(w.order, entry{key, now})
 	return false
 }

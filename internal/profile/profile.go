@@ -29,6 +29,7 @@ type Profile struct {
 	Source    string            `yaml:"-"` // the file it was read from
 
 	decoder codec.Decoder
+	sensor  model.Sensor // built once by validate: the pipeline asks for it per uplink
 }
 
 // Field maps one value of the decoded object to an ObservedProperty.
@@ -76,6 +77,9 @@ func (p *Profile) Resolved(i int) Resolved { return p.Fields[i].resolved }
 
 // Sensor describes the profile as a SensorThings Sensor.
 func (p *Profile) Sensor() model.Sensor {
+	if p.sensor.Key != "" {
+		return p.sensor
+	}
 	desc := p.Description
 	if desc == "" {
 		desc = p.Name
@@ -133,6 +137,7 @@ func (p *Profile) validate(vocab *Vocabulary, decoders map[string]codec.Decoder)
 		return fmt.Errorf("decoder %q is not a built-in decoder nor %q", p.DecoderName, Javascript)
 	}
 	p.decoder = d
+	p.sensor = p.Sensor()
 	if p.Variables == nil {
 		p.Variables = map[string]string{}
 	}
