@@ -170,7 +170,8 @@ func (p *Pipeline) write(ctx context.Context, obs []model.Observation) ([]model.
 	return append([]model.Observation(nil), obs...), nil
 }
 
-// publish waits for the store to make written batches durable, then hands their
+// publish waits for the store to make written batches durable (Flush syncs the raw envelopes
+// kept before it too), then hands their
 // Observations to the stream, so that a client that sees one on the stream finds it on /v1.1
 // too, and releases their acknowledgements, so that a transport acknowledges nothing the
 // hub could still lose. It waits for the store per group of batches, not per batch: when

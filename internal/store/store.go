@@ -96,7 +96,8 @@ type RawUplink struct {
 // Archive keeps raw uplinks.
 type Archive interface {
 	// Keep stores raw uplinks, in one write, and returns the sequence number of the last;
-	// the others have the numbers just below it, in order.
+	// the others have the numbers just below it, in order. They are readable at once and
+	// durable once a Flush that started after Keep returned has returned.
 	Keep(ctx context.Context, rs ...RawUplink) (uint64, error)
 	// Raw returns raw uplinks after seq, oldest first; devEUI, when set, selects one device.
 	// A limit of 0 means no limit.

@@ -14,10 +14,11 @@ import (
 )
 
 // Keep stores raw uplinks with their device and time index entries in one batch and returns
-// the last one's sequence number. It commits and syncs to disk before returning, whatever
-// Options.Sync says: transports acknowledge an uplink once Keep returned, and the network
-// server then forgets it, so the archive must hold it even if the process is killed the next
-// moment (Pebble buffers unsynced log writes in memory). A zero ReceivedAt is set to now.
+// the last one's sequence number. It commits before returning, so the uplinks are readable
+// at once, but syncs to disk only with Options.Sync: Pebble holds unsynced log writes in
+// memory, so a caller about to acknowledge an uplink to its sender calls Flush first, which
+// syncs everything committed before it (one sync for many Keeps). A zero ReceivedAt is set
+// to now.
 func (s *Store) Keep(ctx context.Context, rs ...store.RawUplink) (uint64, error) {
 	if err := s.enter(); err != nil {
 		return 0, err
@@ -47,8 +48,11 @@ func (s *Store) Keep(ctx context.Context, rs ...store.RawUplink) (uint64, error)
 		_ = b.Set(binary.BigEndian.AppendUint64(devicePrefix(r.DevEUI), seq), nil, nil)
 		_ = b.Set(rawTimeKey(at, seq), []byte(r.DedupKey), nil)
 	}
-	if err := b.Commit(pebble.Sync); err != nil {
+	if err := b.Commit(s.writeOptions(false)); err != nil {
 		return 0, fmt.Errorf("pebblestore: keep: %w", err)
+	}
+	if !s.opt.Sync {
+		s.unsynced.Store(true)
 	}
 	s.seq = seq
 	return seq, nil
