@@ -22,7 +22,7 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 for _ in $(seq 1 100); do
-	curl -fsS "$HUB/readyz" >/dev/null 2>&1 && break
+	"$BIN" device list -hub "$HUB" >/dev/null 2>&1 && break
 	kill -0 "$hub" 2>/dev/null || { echo "run: the hub exited; see its log above" >&2; exit 1; }
 	sleep 0.2
 done
