@@ -21,8 +21,22 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
+# ready: /readyz answers 200 once the store is up and the MQTT source subscribed.
+ready() {
+	if command -v curl >/dev/null; then
+		curl -fsS "$HUB/readyz" >/dev/null 2>&1
+		return
+	fi
+	exec 3<>"/dev/tcp/127.0.0.1/$HTTP_PORT" 2>/dev/null || return 1
+	printf 'GET /readyz HTTP/1.0\r\n\r\n' >&3
+	head -n 1 <&3 | grep -q ' 200 '
+	local ok=$?
+	exec 3>&-
+	return $ok
+}
+
 for _ in $(seq 1 100); do
-	"$BIN" device list -hub "$HUB" >/dev/null 2>&1 && break
+	ready && break
 	kill -0 "$hub" 2>/dev/null || { echo "run: the hub exited; see its log above" >&2; exit 1; }
 	sleep 0.2
 done
