@@ -68,6 +68,7 @@ type Pipeline struct {
 	nextID   uint64                           // owned by the sequencer
 	counters map[[2]string]prometheus.Counter // owned by the sequencer
 	streams  map[dsKey]*model.Datastream      // owned by the sequencer
+	raws     []store.RawUplink                // owned by the sequencer
 }
 
 // New builds a pipeline. It reads the last stored Observation id, so offsets continue across

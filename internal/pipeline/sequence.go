@@ -43,7 +43,12 @@ func (p *Pipeline) sequence() {
 // envelopes with their final outcomes and counts them. What it returns waits for the store
 // to be durable before anything is published or acknowledged.
 func (p *Pipeline) settle(ctx context.Context, batch []result) written {
-	var obs []model.Observation
+	n := 0
+	for i := range batch {
+		n += len(batch[i].readings)
+	}
+	// A new slice per batch: the publisher hands it to the stream once it is durable.
+	obs := make([]model.Observation, 0, n)
 	for i := range batch {
 		if batch[i].outcome == store.OutcomeDecoded {
 			obs = p.observe(ctx, &batch[i], obs)
@@ -54,13 +59,15 @@ func (p *Pipeline) settle(ctx context.Context, batch []result) written {
 		failed(batch, err)
 	}
 
-	raws := make([]store.RawUplink, 0, len(batch))
+	raws := p.raws[:0] // the archive keeps no reference to it, so it is reused
 	for i := range batch {
 		if !batch[i].skip {
 			raws = append(raws, p.raw(&batch[i]))
 		}
 	}
 	w := written{obs: stored, kept: p.keep(ctx, raws)}
+	clear(raws) // drop the envelopes it points to
+	p.raws = raws
 	for i := range batch {
 		p.count(&batch[i]) // after keeping: what is counted can be found in the archive
 		if f := batch[i].finish; f != nil {
@@ -155,7 +162,8 @@ func (p *Pipeline) keep(ctx context.Context, raws []store.RawUplink) bool {
 	return true
 }
 
-// write hands Observations to the store and returns a copy of them for the publisher.
+// write hands Observations to the store, which keeps no reference to the slice, and returns
+// it for the publisher.
 func (p *Pipeline) write(ctx context.Context, obs []model.Observation) ([]model.Observation, error) {
 	if len(obs) == 0 {
 		return nil, nil
@@ -167,7 +175,7 @@ func (p *Pipeline) write(ctx context.Context, obs []model.Observation) ([]model.
 		return nil, err
 	}
 	p.d.Metrics.StoreSeconds.Observe(time.Since(start).Seconds())
-	return append([]model.Observation(nil), obs...), nil
+	return obs, nil
 }
 
 // publish waits for the store to make written batches durable (Flush syncs the raw envelopes
