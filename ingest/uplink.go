@@ -116,13 +116,17 @@ func (u *Uplink) Key() string {
 	if u.DedupKey != "" {
 		return u.DedupKey
 	}
-	var buf [4]byte
-	binary.BigEndian.PutUint32(buf[:], u.FCnt)
-	h := sha256.New()
-	h.Write([]byte(u.DevEUI))
-	h.Write(buf[:])
-	h.Write([]byte{u.FPort})
-	h.Write(u.Payload)
-	u.DedupKey = u.DevEUI + ":" + hex.EncodeToString(h.Sum(nil)[:12])
+	var stack [256]byte
+	in := append(stack[:0], u.DevEUI...)
+	in = binary.BigEndian.AppendUint32(in, u.FCnt)
+	in = append(in, u.FPort)
+	in = append(in, u.Payload...)
+	sum := sha256.Sum256(in)
+
+	out := make([]byte, 0, len(u.DevEUI)+1+24)
+	out = append(out, u.DevEUI...)
+	out = append(out, ':')
+	out = hex.AppendEncode(out, sum[:12])
+	u.DedupKey = string(out)
 	return u.DedupKey
 }
