@@ -31,6 +31,9 @@ type Options struct {
 	// Timeout bounds how long the handler waits for the Sink to take a Message before it
 	// answers 503. Default 5 s.
 	Timeout time.Duration
+	// Dialect, when set, is the envelope format of every body (a TTS webhook sends TTS JSON
+	// only); otherwise the pipeline detects it per message.
+	Dialect ingest.Dialect
 }
 
 // Defaults of Options.
@@ -103,6 +106,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		Topic:       r.URL.RequestURI(),
 		ContentType: r.Header.Get("Content-Type"),
 		Event:       eventOf(r),
+		Dialect:     h.opt.Dialect,
 		Body:        body,
 		ArrivedAt:   time.Now().UTC(),
 		Ack:         func() { once.Do(func() { close(kept) }) },

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/vindel-hub/vindel/devices"
+	"github.com/vindel-hub/vindel/ingest"
 	"github.com/vindel-hub/vindel/ingest/webhook"
 	"github.com/vindel-hub/vindel/internal/sensorthings"
 	"github.com/vindel-hub/vindel/internal/web"
@@ -43,7 +44,9 @@ func (h *Hub) routes() http.Handler {
 		opt := webhook.Options{Token: h.cfg.Webhook.Token}
 		mux.Handle("/ingest/chirpstack", webhook.New("http-chirpstack", h.pipeline,
 			log.With("api", "webhook"), opt))
-		mux.Handle("/ingest/tts/", webhook.New("http-tts", h.pipeline, log.With("api", "webhook"), opt))
+		tts := opt
+		tts.Dialect = ingest.DialectTTS
+		mux.Handle("/ingest/tts/", webhook.New("http-tts", h.pipeline, log.With("api", "webhook"), tts))
 	}
 
 	mux.Handle("GET /metrics", h.metrics.Handler())

@@ -294,3 +294,26 @@ func TestJavascriptDecoder(t *testing.T) {
 		}
 	}
 }
+
+// TestImplausibleTimes: a network server or device clock far in the future, or never set,
+// does not become the phenomenonTime (it would stand as the latest value for good): the
+// reception time, or the arrival time, stands in for it.
+func TestImplausibleTimes(t *testing.T) {
+	e := newEnv(t)
+	defer e.stop()
+	e.register(t, "a1b2c3d4e5f60709", "milesight-iot/am103")
+	for i, ts := range []string{"2200-01-01T00:00:00Z", "3000-01-01T00:00:00Z", "1970-01-01T00:00:10Z"} {
+		e.send(t, "test", []byte(fmt.Sprintf(`{"time":%q,"deviceInfo":{"devEui":"a1b2c3d4e5f60709"},`+
+			`"fCnt":%d,"fPort":85,"data":"AXVcA2c0AQRoZQd95wQ="}`, ts, 100+i)))
+	}
+	waitFor(t, "published", func() bool { return len(e.pub.published()) == 12 })
+	for _, o := range e.pub.published() {
+		if d := time.Since(o.PhenomenonTime); d < 0 || d > time.Minute || !o.PhenomenonTime.Equal(o.ResultTime) {
+			t.Errorf("observation %d: phenomenonTime %v, resultTime %v; want both the arrival time",
+				o.ID, o.PhenomenonTime, o.ResultTime)
+		}
+	}
+	if counter(e, "test", store.OutcomeDecoded) != 3 || counter(e, "test", store.OutcomeStoreError) != 0 {
+		t.Error("implausible times were not decoded and stored as usual")
+	}
+}

@@ -109,9 +109,9 @@ func (p *Pipeline) count(r *result) {
 
 // observe turns a decoded result's readings into Observations of their Datastreams.
 func (p *Pipeline) observe(ctx context.Context, r *result, obs []model.Observation) []model.Observation {
-	received := r.up.ReceivedAt
-	if received.IsZero() {
-		received = r.msg.ArrivedAt
+	received := plausible(r.up.ReceivedAt, r.msg.ArrivedAt)
+	if received != r.up.ReceivedAt && !r.up.ReceivedAt.IsZero() {
+		p.warn.clock(r, "reception time", r.up.ReceivedAt)
 	}
 	for _, rd := range r.readings {
 		ds, err := p.datastream(ctx, r, rd.Field)
@@ -120,9 +120,9 @@ func (p *Pipeline) observe(ctx context.Context, r *result, obs []model.Observati
 				"profile", r.profile.Key(), "err", err)
 			continue
 		}
-		phen := rd.Time
-		if phen.IsZero() {
-			phen = received
+		phen := plausible(rd.Time, received)
+		if phen != rd.Time && !rd.Time.IsZero() {
+			p.warn.clock(r, "device time", rd.Time)
 		}
 		obs = append(obs, model.Observation{
 			ID: p.nextID, DatastreamID: ds.ID, PhenomenonTime: phen, ResultTime: received,
@@ -259,3 +259,18 @@ func (p *Pipeline) datastream(ctx context.Context, r *result, field int) (*model
 
 // maxCachedStreams bounds the sequencer's Datastream cache.
 const maxCachedStreams = 1 << 20
+
+// Times outside [minTime, ref+maxAhead] are a wrong clock, not a measurement: a gateway or
+// device that never set its clock (1970), or one far in the future, which would otherwise
+// stand as a Datastream's latest value for good.
+var minTime = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+
+const maxAhead = time.Hour
+
+// plausible returns t, or ref when t is zero or outside the window around ref.
+func plausible(t, ref time.Time) time.Time {
+	if t.IsZero() || t.Before(minTime) || t.After(ref.Add(maxAhead)) {
+		return ref
+	}
+	return t
+}

@@ -69,3 +69,11 @@ func (w *warner) bad(r *result) {
 	}
 	w.log.Warn("uplink not decoded", args...)
 }
+
+// clock logs, rate-limited like bad input, a time that plausible replaced.
+func (w *warner) clock(r *result, what string, t time.Time) {
+	if ok, left := w.allow("clock:" + r.up.DevEUI); ok {
+		w.log.Warn("implausible "+what+"; using the reception time instead", "dev_eui", r.up.DevEUI,
+			"source", r.msg.Source, "time", t, "suppressed", left)
+	}
+}
