@@ -200,7 +200,7 @@ func (a *API) uplinks(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	raws, err := a.opt.Archive.Raw(r.Context(), eui, after, 100)
+	raws, err := a.opt.Archive.Raw(r.Context(), eui, after, uplinksPage)
 	if err != nil {
 		a.fail(w, err)
 		return
@@ -209,7 +209,11 @@ func (a *API) uplinks(w http.ResponseWriter, r *http.Request) {
 	for i, u := range raws {
 		out[i] = newRawView(u)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"uplinks": out})
+	body := map[string]any{"uplinks": out}
+	if len(raws) == uplinksPage { // there may be more: where the next page starts
+		body["next"] = r.URL.Path + "?after=" + strconv.FormatUint(raws[len(raws)-1].Seq, 10)
+	}
+	writeJSON(w, http.StatusOK, body)
 }
 
 func (a *API) checkProfile(d Device) error {
@@ -263,6 +267,9 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 func writeError(w http.ResponseWriter, status int, msg string) {
 	writeJSON(w, status, map[string]any{"status": status, "error": msg})
 }
+
+// uplinksPage is how many raw uplinks one page of /uplinks holds.
+const uplinksPage = 100
 
 // rawView is a raw uplink as the API shows it to the device's owner.
 type rawView struct {

@@ -1,7 +1,9 @@
 package devices
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -9,6 +11,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/vindel-hub/vindel/internal/store"
+	"github.com/vindel-hub/vindel/internal/store/memstore"
 )
 
 func newAPIServer(t *testing.T, adminKey string) *httptest.Server {
@@ -95,5 +100,40 @@ func TestAPIWritesOffWithoutKey(t *testing.T) {
 		`{"devEui":"a1b2c3d4e5f60708","profile":"elsys/ers-co2"}`)
 	if status != 403 || !strings.Contains(body, "admin_key") {
 		t.Fatalf("= %d %s, want 403 naming admin_key", status, body)
+	}
+}
+
+// TestUplinksPaging: a full page of raw uplinks says where the next one starts, and the last
+// page does not.
+func TestUplinksPaging(t *testing.T) {
+	r := openRegistry(t, filepath.Join(t.TempDir(), "r.db"))
+	archive := memstore.New()
+	for i := range uplinksPage + 5 {
+		if _, err := archive.Keep(context.Background(), store.RawUplink{DevEUI: "a1b2c3d4e5f60708",
+			Outcome: store.OutcomeDecoded, Envelope: []byte(fmt.Sprintf(`{"fCnt":%d}`, i))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mux := http.NewServeMux()
+	NewAPI(r, APIOptions{AdminKey: "k", Archive: archive}, slog.New(slog.DiscardHandler)).Register(mux)
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+
+	path, pages, total := "/api/v1/devices/a1b2c3d4e5f60708/uplinks", 0, 0
+	for path != "" {
+		status, body := call(t, srv, "GET", path, "k", "")
+		var page struct {
+			Uplinks []map[string]any
+			Next    string
+		}
+		if status != 200 || json.Unmarshal([]byte(body), &page) != nil {
+			t.Fatalf("GET %s = %d %s", path, status, body)
+		}
+		total += len(page.Uplinks)
+		path = page.Next
+		pages++
+	}
+	if pages != 2 || total != uplinksPage+5 {
+		t.Errorf("%d pages, %d uplinks; want 2 pages of all %d", pages, total, uplinksPage+5)
 	}
 }
