@@ -20,7 +20,7 @@ func FuzzDecode(f *testing.F) {
 	}
 	// A second is far above a decode's cost; it keeps a slow fuzzing machine from timing out.
 	opt := Options{Timeout: time.Second}
-	decs := []codec.Decoder{load(f, "elsys-ers.js", opt), load(f, "browan.js", opt)}
+	decs := []codec.Decoder{load(f, "elsys-ers.js", opt), load(f, tabsScript, opt)}
 	f.Fuzz(func(t *testing.T, port uint8, b []byte) {
 		for _, d := range decs {
 			codectest.CheckDecode(t, d, codec.Input{FPort: port, Bytes: b}, codec.ErrInvalid)
@@ -31,13 +31,13 @@ func FuzzDecode(f *testing.F) {
 func BenchmarkDecode(b *testing.B) {
 	tests := []struct{ script, hex string }{
 		{"elsys-ers.js", "0100e202290400270506060308"},
-		{"browan.js", "610b351ebf030100510036"},
+		{tabsScript, "610b351ebf030100510036"},
 	}
 	for _, tc := range tests {
 		b.Run(tc.script, func(b *testing.B) {
 			d := load(b, tc.script, Options{})
 			in := codec.Input{FPort: 1, Bytes: codectest.Hex(b, tc.hex)}
-			if tc.script == "browan.js" {
+			if tc.script == tabsScript {
 				in.FPort = 103
 			}
 			b.ReportAllocs()

@@ -41,3 +41,7 @@ func roomy(opt Options) Options {
 	}
 	return opt
 }
+
+// tabsScript is the Browan Tabs decoder Vindel ships in its profiles; the tests run the
+// shipped file itself, not a copy. load reads it relative to testdata.
+const tabsScript = "../../../../firmware-profiles/browan/tabs.js"

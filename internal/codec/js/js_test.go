@@ -22,7 +22,7 @@ func TestVectors(t *testing.T) {
 		match  func(codectest.Vector) bool
 	}{
 		{"elsys-ers.js", codectest.Vendor("elsys", "ers-co2", "ers-sound")},
-		{"browan.js", codectest.Vendor("browan", "tbhv110", "tbms100", "tbdw100")},
+		{tabsScript, codectest.Vendor("browan", "tbhv110", "tbms100", "tbdw100")},
 	}
 	for _, tc := range tests {
 		d := load(t, tc.script, Options{})
@@ -55,7 +55,7 @@ func TestDecode(t *testing.T) {
 			obj{"n": 2.0, "isArray": true, "first": 255.0, "port": 7.0, "year": 2026.0,
 				"v": "x", "nested": []any{1.0, obj{"a": nil}}, "nan": nil,
 				"when": "1970-01-01T00:00:00.000Z"}, 2},
-		{"browan trailing byte warns", "browan.js",
+		{"browan trailing byte warns", tabsScript,
 			codec.Input{FPort: 102, Bytes: codectest.Hex(t, "01 bb 34 0400 dc7801 ff")},
 			obj{"battery": 3.6, "count": 96476.0, "status": 1.0, "temperatureBoard": 20.0,
 				"time": 4.0}, 1},
