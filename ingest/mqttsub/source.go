@@ -162,6 +162,9 @@ func (s *Source) clientOptions(ctx context.Context, lost chan<- error) *mqtt.Cli
 	if s.cfg.Username != "" {
 		o.SetUsername(s.cfg.Username).SetPassword(s.cfg.Password)
 	}
+	if buffersScheme(s.cfg.Broker) {
+		o.SetCustomOpenConnectionFn(dialBuffered)
+	}
 	return o
 }
 
