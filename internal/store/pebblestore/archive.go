@@ -6,19 +6,26 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
+	"slices"
 	"time"
 
 	"github.com/cockroachdb/pebble"
 
 	"github.com/vindel-hub/vindel/internal/store"
+	"github.com/vindel-hub/vindel/internal/store/rawlog"
 )
 
-// Keep stores raw uplinks with their device and time index entries in one batch and returns
-// the last one's sequence number. It commits before returning, so the uplinks are readable
-// at once, but syncs to disk only with Options.Sync: Pebble holds unsynced log writes in
-// memory, so a caller about to acknowledge an uplink to its sender calls Flush first, which
-// syncs everything committed before it (one sync for many Keeps). A zero ReceivedAt is set
-// to now.
+// The raw uplinks live in a rawlog beside the database, not in it: an envelope is written
+// once and never changed, and in the LSM tree each one was compressed again and rewritten at
+// every compaction, which made the archive the larger part of the store's cost per uplink.
+// The database keeps only the per-device index, and rawSeqKey, the last sequence number the
+// index covers, so that open can index what the log holds beyond it.
+
+// Keep appends raw uplinks to the log and their device index entries to the database, and
+// returns the last one's sequence number. The uplinks are readable at once and durable after
+// the next Flush (with Options.Sync, at once): a caller about to acknowledge an uplink to its
+// sender calls Flush first, one sync for many Keeps. A zero ReceivedAt is set to now.
 func (s *Store) Keep(ctx context.Context, rs ...store.RawUplink) (uint64, error) {
 	if err := s.enter(); err != nil {
 		return 0, err
@@ -27,13 +34,15 @@ func (s *Store) Keep(ctx context.Context, rs ...store.RawUplink) (uint64, error)
 	if err := ctx.Err(); err != nil {
 		return 0, fmt.Errorf("pebblestore: keep: %w", err)
 	}
+	if len(rs) == 0 {
+		return s.lastSeq(), nil
+	}
 
-	// Sequence numbers are assigned and committed under one lock, so a reader paging by
+	// Sequence numbers are assigned and written under one lock, so a reader paging by
 	// sequence number never sees a later one before an earlier one.
 	s.archiveMu.Lock()
 	defer s.archiveMu.Unlock()
-	b := s.db.NewBatch()
-	defer b.Close()
+	recs := s.recs[:0]
 	seq := s.seq
 	for _, r := range rs {
 		if r.ReceivedAt.IsZero() {
@@ -44,18 +53,53 @@ func (s *Store) Keep(ctx context.Context, rs ...store.RawUplink) (uint64, error)
 			return 0, fmt.Errorf("pebblestore: keep: receivedAt: %w", err)
 		}
 		seq++
-		_ = b.Set(rawKey(seq), encodeRaw(r, at), nil)
-		_ = b.Set(binary.BigEndian.AppendUint64(devicePrefix(r.DevEUI), seq), nil, nil)
-		_ = b.Set(rawTimeKey(at, seq), []byte(r.DedupKey), nil)
+		recs = append(recs, rawlog.Record{Seq: seq, At: at, Payload: encodeRaw(r, at)})
 	}
-	if err := b.Commit(s.writeOptions(false)); err != nil {
+	err := s.raw.Append(recs...)
+	clear(recs)
+	s.recs = recs
+	if err != nil {
 		return 0, fmt.Errorf("pebblestore: keep: %w", err)
+	}
+	s.seq = seq // taken by the log, whatever becomes of the index
+
+	if err := s.index(rs, seq-uint64(len(rs))+1); err != nil {
+		return 0, fmt.Errorf("pebblestore: keep: %w", err)
+	}
+	if s.opt.Sync {
+		if err := s.raw.Sync(); err != nil {
+			return 0, fmt.Errorf("pebblestore: keep: %w", err)
+		}
+	}
+	return seq, nil
+}
+
+// index writes the device index entries of rs, numbered from first, and moves rawSeqKey.
+func (s *Store) index(rs []store.RawUplink, first uint64) error {
+	keys := make([][]byte, len(rs))
+	for i, r := range rs {
+		keys[i] = deviceKey(r.DevEUI, first+uint64(i))
+	}
+	slices.SortFunc(keys, bytes.Compare) // in key order, as the writer does (stage)
+	b := s.db.NewBatch()
+	defer b.Close()
+	for _, k := range keys {
+		_ = b.Set(k, nil, nil)
+	}
+	_ = b.Set(rawSeqKey, binary.BigEndian.AppendUint64(nil, first+uint64(len(rs))-1), nil)
+	if err := b.Commit(s.writeOptions(false)); err != nil {
+		return fmt.Errorf("index: %w", err)
 	}
 	if !s.opt.Sync {
 		s.unsynced.Store(true)
 	}
-	s.seq = seq
-	return seq, nil
+	return nil
+}
+
+func (s *Store) lastSeq() uint64 {
+	s.archiveMu.Lock()
+	defer s.archiveMu.Unlock()
+	return s.seq
 }
 
 // Raw returns raw uplinks after afterSeq, oldest first; devEUI, when set, selects one
@@ -79,30 +123,31 @@ func (s *Store) Raw(ctx context.Context, devEUI string, afterSeq uint64,
 	return out, nil
 }
 
-// rawAll reads the archive in sequence order.
+// rawAll reads the log in sequence order.
 func (s *Store) rawAll(ctx context.Context, afterSeq uint64,
 	limit int) ([]store.RawUplink, error) {
-	it, err := s.db.NewIterWithContext(ctx, &pebble.IterOptions{
-		LowerBound: []byte{prefixRaw}, UpperBound: []byte{prefixRaw + 1}})
+	var out []store.RawUplink
+	var derr error
+	err := s.raw.Scan(afterSeq, func(rec rawlog.Record) bool {
+		if derr = ctx.Err(); derr != nil {
+			return false
+		}
+		var r store.RawUplink
+		if r, derr = decodeRaw(rec.Seq, rec.Payload); derr != nil {
+			return false
+		}
+		out = append(out, r)
+		return limit <= 0 || len(out) < limit
+	})
 	if err != nil {
 		return nil, err
 	}
-	defer it.Close()
-	var out []store.RawUplink
-	for ok := it.SeekGE(append(rawKey(afterSeq), 0)); ok; ok = it.Next() {
-		if limit > 0 && len(out) >= limit {
-			break
-		}
-		r, err := decodeRaw(binary.BigEndian.Uint64(it.Key()[1:]), it.Value())
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, it.Error()
+	return out, derr
 }
 
-// rawOfDevice walks one device's index and reads each uplink it names.
+// rawOfDevice walks one device's index and reads each uplink it names. An entry whose
+// uplink the log does not hold is skipped: after a crash of the machine the index can
+// outlive unsynced log records, which were never acknowledged to their sender.
 func (s *Store) rawOfDevice(ctx context.Context, devEUI string, afterSeq uint64,
 	limit int) ([]store.RawUplink, error) {
 	p := devicePrefix(devEUI)
@@ -122,7 +167,16 @@ func (s *Store) rawOfDevice(ctx context.Context, devEUI string, afterSeq uint64,
 		if len(k) != len(p)+8 {
 			return nil, fmt.Errorf("device key %x: %w", k, errCorrupt)
 		}
-		r, err := s.rawAt(binary.BigEndian.Uint64(k[len(p):]))
+		seq := binary.BigEndian.Uint64(k[len(p):])
+		rec, found, err := s.raw.Get(seq)
+		if err != nil {
+			return nil, err
+		}
+		if !found {
+			s.log.Debug("indexed raw uplink not in the log; skipped", "seq", seq)
+			continue
+		}
+		r, err := decodeRaw(seq, rec.Payload)
 		if err != nil {
 			return nil, err
 		}
@@ -131,47 +185,38 @@ func (s *Store) rawOfDevice(ctx context.Context, devEUI string, afterSeq uint64,
 	return out, it.Error()
 }
 
-// rawAt reads one raw uplink by sequence number.
-func (s *Store) rawAt(seq uint64) (store.RawUplink, error) {
-	v, closer, err := s.db.Get(rawKey(seq))
-	if errors.Is(err, pebble.ErrNotFound) {
-		return store.RawUplink{}, fmt.Errorf("raw uplink %d indexed but missing: %w", seq,
-			errCorrupt)
-	}
-	if err != nil {
-		return store.RawUplink{}, err
-	}
-	defer closer.Close()
-	return decodeRaw(seq, v)
-}
-
-// Since returns the non-empty dedup keys of uplinks received at or after t, oldest first,
-// from the time index alone.
+// Since returns the non-empty dedup keys of uplinks received at or after t, oldest first.
+// It reads the log from the last index entry before t (rawlog.Log.Since), so it trusts the
+// reception times to grow with the sequence numbers, which they do: Keep takes them from
+// one clock, in order, apart from the small steps back that concurrent receivers make.
 func (s *Store) Since(ctx context.Context, t time.Time) ([]string, error) {
 	if err := s.enter(); err != nil {
 		return nil, err
 	}
 	defer s.life.RUnlock()
-	lower := []byte{prefixRawTime}
 	if t.After(maxTime) {
 		return nil, nil
 	}
+	from := int64(math.MinInt64)
 	if t.After(minTime) {
-		lower = rawTimeKey(t.UnixNano(), 0)
+		from = t.UnixNano()
 	}
-	it, err := s.db.NewIterWithContext(ctx, &pebble.IterOptions{LowerBound: lower,
-		UpperBound: []byte{prefixRawTime + 1}})
-	if err != nil {
-		return nil, fmt.Errorf("pebblestore: since: %w", err)
-	}
-	defer it.Close()
 	var keys []string
-	for ok := it.First(); ok; ok = it.Next() {
-		if v := it.Value(); len(v) > 0 {
-			keys = append(keys, string(v))
+	var derr error
+	err := s.raw.Since(from, func(rec rawlog.Record) bool {
+		if derr = ctx.Err(); derr != nil {
+			return false
 		}
-	}
-	if err := it.Error(); err != nil {
+		var k string
+		if k, derr = rawDedupKey(rec.Seq, rec.Payload); derr != nil {
+			return false
+		}
+		if k != "" {
+			keys = append(keys, k)
+		}
+		return true
+	})
+	if err = errors.Join(err, derr); err != nil {
 		return nil, fmt.Errorf("pebblestore: since: %w", err)
 	}
 	return keys, nil

@@ -25,6 +25,7 @@ func (w *writer) commit(sync bool) error {
 		_ = w.batch.Set(countKey(ds), binary.BigEndian.AppendUint64(nil, uint64(n)), nil)
 	}
 	w.s.state.mu.RUnlock()
+	w.stage()
 
 	synced := sync || w.s.opt.Sync
 	if synced {
@@ -80,6 +81,8 @@ func (w *writer) reset() {
 	_ = w.batch.Close()
 	w.batch = w.s.db.NewBatch()
 	w.n = 0
+	clear(w.staged)
+	w.staged = w.staged[:0]
 	w.ids = w.ids[:0]
 	w.seen = nil
 	clear(w.delta)

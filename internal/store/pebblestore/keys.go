@@ -10,12 +10,15 @@ import (
 
 // The key prefixes; the package comment describes the layout.
 const (
-	prefixObs     = 'o'
-	prefixID      = 'i'
-	prefixCount   = 'c'
-	prefixMeta    = 'm'
+	prefixObs    = 'o'
+	prefixID     = 'i'
+	prefixCount  = 'c'
+	prefixMeta   = 'm'
+	prefixDevice = 'd'
+
+	// Layout 1 kept the raw uplinks under 'r' seq:8 and a time index under 't'; open moves
+	// them into the log (migrate.go).
 	prefixRaw     = 'r'
-	prefixDevice  = 'd'
 	prefixRawTime = 't'
 )
 
@@ -27,9 +30,12 @@ const (
 )
 
 // layoutVersion is stored under metaVersionKey; a store without it gets its counts rebuilt.
-const layoutVersion = 1
+const layoutVersion = 2
 
 var metaVersionKey = []byte{prefixMeta, 'v', 'e', 'r', 's', 'i', 'o', 'n'}
+
+// rawSeqKey holds the last sequence number whose device index entry is written.
+var rawSeqKey = []byte{prefixMeta, 'r', 'a', 'w', 's', 'e', 'q'}
 
 // errTimeRange is returned for a phenomenonTime that Unix nanoseconds cannot hold.
 var errTimeRange = errors.New("time outside 1678-2262")
@@ -97,11 +103,6 @@ func countKey(ds int64) []byte {
 	return k
 }
 
-// rawKey returns the archive key of seq.
-func rawKey(seq uint64) []byte {
-	return binary.BigEndian.AppendUint64([]byte{prefixRaw}, seq)
-}
-
 // devicePrefix returns the prefix of one device's archive index. The DevEUI is length
 // prefixed so that one DevEUI being a prefix of another cannot mix their entries.
 func devicePrefix(devEUI string) []byte {
@@ -111,13 +112,9 @@ func devicePrefix(devEUI string) []byte {
 	return append(k, devEUI...)
 }
 
-// rawTimeKey returns the time-index key of an uplink received at t (Unix nanoseconds).
-func rawTimeKey(t int64, seq uint64) []byte {
-	k := make([]byte, 17)
-	k[0] = prefixRawTime
-	putInt64(k[1:], t)
-	binary.BigEndian.PutUint64(k[9:], seq)
-	return k
+// deviceKey returns the index key of uplink seq of a device.
+func deviceKey(devEUI string, seq uint64) []byte {
+	return binary.BigEndian.AppendUint64(devicePrefix(devEUI), seq)
 }
 
 // successor returns the smallest key greater than every key that starts with prefix, or

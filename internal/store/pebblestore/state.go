@@ -56,8 +56,7 @@ func (s *Store) load() error {
 	if s.state.lastID, err = s.lastKey(prefixID); err != nil {
 		return err
 	}
-	s.seq, err = s.lastKey(prefixRaw)
-	return err
+	return s.loadArchive()
 }
 
 // checkVersion writes the layout version into a store that lacks it and reports whether the
@@ -69,13 +68,20 @@ func (s *Store) checkVersion() (rebuild bool, err error) {
 		if len(v) != 8 {
 			return false, fmt.Errorf("layout version %x: %w", v, errCorrupt)
 		}
-		if got := binary.BigEndian.Uint64(v); got != layoutVersion {
+		switch got := binary.BigEndian.Uint64(v); got {
+		case layoutVersion:
+			return false, nil
+		case 1:
+			return false, s.migrateRaw()
+		default:
 			return false, fmt.Errorf("layout version %d, this build reads %d", got, layoutVersion)
 		}
-		return false, nil
 	}
 	if !errors.Is(err, pebble.ErrNotFound) {
 		return false, fmt.Errorf("read version: %w", err)
+	}
+	if err := s.migrateRaw(); err != nil { // a store this old may hold raw uplinks
+		return false, err
 	}
 	ver := binary.BigEndian.AppendUint64(nil, layoutVersion)
 	if err := s.db.Set(metaVersionKey, ver, pebble.Sync); err != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/cockroachdb/pebble/vfs"
 
 	"github.com/vindel-hub/vindel/internal/store"
+	"github.com/vindel-hub/vindel/internal/store/rawlog"
 )
 
 // errClosed is returned by every call after Close.
@@ -70,8 +71,10 @@ type Store struct {
 
 	state state // counts, latest and last ID, updated after each commit
 
-	archiveMu sync.Mutex // orders Keep: sequence numbers commit in order
-	seq       uint64     // the last sequence number kept
+	raw       *rawlog.Log     // the raw uplinks, in dir/raw
+	archiveMu sync.Mutex      // orders Keep: sequence numbers commit in order
+	seq       uint64          // the last sequence number kept
+	recs      []rawlog.Record // Keep's scratch, under archiveMu
 }
 
 var _ interface {
@@ -109,10 +112,18 @@ func open(dir string, opt Options, log *slog.Logger, fs vfs.FS) (*Store, error) 
 	if err != nil {
 		return nil, fmt.Errorf("pebblestore: open %s: %w", dir, err)
 	}
+	if fs == nil {
+		fs = vfs.Default
+	}
+	raw, err := rawlog.Open(fs, fs.PathJoin(dir, "raw"), rawlog.Options{}, log)
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("pebblestore: %w", err), db.Close())
+	}
 
-	s := &Store{db: db, opt: opt, log: log, reqs: make(chan request, opt.QueueLen)}
+	s := &Store{db: db, opt: opt, log: log, reqs: make(chan request, opt.QueueLen), raw: raw}
 	if err := s.load(); err != nil {
-		return nil, errors.Join(fmt.Errorf("pebblestore: load %s: %w", dir, err), db.Close())
+		return nil, errors.Join(fmt.Errorf("pebblestore: load %s: %w", dir, err), raw.Close(),
+			db.Close())
 	}
 	s.writer = newWriter(s)
 	go s.writer.run()
@@ -152,7 +163,7 @@ func (s *Store) Close() error {
 	s.life.Unlock()
 
 	werr := s.writer.wait()
-	if err := s.db.Close(); err != nil {
+	if err := errors.Join(s.raw.Close(), s.db.Close()); err != nil {
 		return errors.Join(werr, fmt.Errorf("pebblestore: close: %w", err))
 	}
 	s.log.Info("store closed")

@@ -154,8 +154,27 @@ func encodeRaw(r store.RawUplink, receivedAt int64) []byte {
 
 // decodeRaw reads what encodeRaw wrote; the envelope is copied out of b.
 func decodeRaw(seq uint64, b []byte) (store.RawUplink, error) {
+	r, rest, err := decodeRawHead(seq, b)
+	if err != nil {
+		return store.RawUplink{}, err
+	}
+	if len(rest) > 0 {
+		r.Envelope = append([]byte(nil), rest...)
+	}
+	return r, nil
+}
+
+// rawDedupKey reads only the dedup key of what encodeRaw wrote.
+func rawDedupKey(seq uint64, b []byte) (string, error) {
+	r, _, err := decodeRawHead(seq, b)
+	return r.DedupKey, err
+}
+
+// decodeRawHead reads everything encodeRaw wrote but the envelope, which it returns
+// uncopied.
+func decodeRawHead(seq uint64, b []byte) (store.RawUplink, []byte, error) {
 	if len(b) < 9 || b[0] != rawVersion {
-		return store.RawUplink{}, fmt.Errorf("raw uplink %d: bad header: %w", seq, errCorrupt)
+		return store.RawUplink{}, nil, fmt.Errorf("raw uplink %d: bad header: %w", seq, errCorrupt)
 	}
 	r := store.RawUplink{Seq: seq, ReceivedAt: fromNanos(int64(binary.BigEndian.Uint64(b[1:])))}
 	rest := b[9:]
@@ -163,15 +182,12 @@ func decodeRaw(seq uint64, b []byte) (store.RawUplink, error) {
 	for i := range strs {
 		l, n := binary.Uvarint(rest)
 		if n <= 0 || l > uint64(len(rest)-n) {
-			return store.RawUplink{}, fmt.Errorf("raw uplink %d: field %d: %w", seq, i,
+			return store.RawUplink{}, nil, fmt.Errorf("raw uplink %d: field %d: %w", seq, i,
 				errCorrupt)
 		}
 		strs[i], rest = string(rest[n:n+int(l)]), rest[n+int(l):]
 	}
 	r.Source, r.Topic, r.DevEUI, r.DedupKey = strs[0], strs[1], strs[2], strs[3]
 	r.Outcome, r.Detail = store.Outcome(strs[4]), strs[5]
-	if len(rest) > 0 {
-		r.Envelope = append([]byte(nil), rest...)
-	}
-	return r, nil
+	return r, rest, nil
 }

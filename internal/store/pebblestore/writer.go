@@ -1,6 +1,7 @@
 package pebblestore
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -71,7 +72,8 @@ func (s *Store) enqueue(ctx context.Context, r request) error {
 	}
 }
 
-// Flush waits until everything appended before it is committed and synced.
+// Flush waits until everything appended and kept before it is committed and synced: the
+// Observations and device index in the database, the raw uplinks in their log.
 func (s *Store) Flush(ctx context.Context) error {
 	done := make(chan error, 1)
 	if err := s.enter(); err != nil {
@@ -84,10 +86,20 @@ func (s *Store) Flush(ctx context.Context) error {
 	}
 	select {
 	case err := <-done:
-		return err
+		if err != nil {
+			return err
+		}
 	case <-ctx.Done():
 		return fmt.Errorf("pebblestore: flush: %w", ctx.Err())
 	}
+	if err := s.enter(); err != nil {
+		return err
+	}
+	defer s.life.RUnlock()
+	if err := s.raw.Sync(); err != nil {
+		return fmt.Errorf("pebblestore: flush: %w", err)
+	}
+	return nil
 }
 
 // writer is the one goroutine that writes Observations. It owns the batch and the fields
@@ -106,6 +118,8 @@ type writer struct {
 	delta    map[int64]int64             // new Observations per Datastream
 	latest   map[int64]model.Observation // newest in batch per Datastream
 	maxID    uint64                      // the highest ID committed or in batch
+	staged   []staged                    // in batch, keys not yet written
+	order    []int32                     // stage's scratch
 	key, val []byte                      // scratch
 }
 
@@ -159,7 +173,8 @@ func (w *writer) addAll(obs []model.Observation) {
 	}
 }
 
-// add puts o's two keys into the batch, unless its ID is stored already.
+// add stages o for the batch, unless its ID is stored already. Its keys are written at
+// commit, in key order (stage).
 func (w *writer) add(o model.Observation) {
 	if o.ID <= w.maxID && w.stored(o.ID) {
 		w.s.log.Debug("observation stored already; skipped", "id", o.ID,
@@ -171,16 +186,7 @@ func (w *writer) add(o model.Observation) {
 	if !o.ResultTime.IsZero() {
 		o.ResultTime = o.ResultTime.UTC()
 	}
-	var err error
-	w.key = obsKey(w.key[:0], o.DatastreamID, pt, o.ID)
-	if w.val, err = appendResult(w.val[:0], o); err != nil {
-		w.s.log.Error("encode observation", "id", o.ID, "err", err)
-		return
-	}
-	_ = w.batch.Set(w.key, w.val, nil) // a Batch.Set error is only for a closed batch
-	w.key = idKey(w.key[:0], o.ID)
-	w.val, _ = appendIDRecord(w.val[:0], o, pt)
-	_ = w.batch.Set(w.key, w.val, nil)
+	w.staged = append(w.staged, staged{o: o, pt: pt})
 
 	w.n++
 	w.ids = append(w.ids, o.ID)
@@ -192,6 +198,47 @@ func (w *writer) add(o model.Observation) {
 		w.latest[o.DatastreamID] = o
 	}
 	w.maxID = max(w.maxID, o.ID)
+}
+
+// staged is an Observation waiting for commit, with its phenomenonTime in nanoseconds.
+type staged struct {
+	o  model.Observation
+	pt int64
+}
+
+// stage writes the staged Observations' keys into the batch: the by-ID keys in ID order,
+// then the series keys in series order. A memtable inserts a key next to the one before it
+// almost for free, where keys in arrival order, alternating between Datastreams and the
+// two prefixes, each cost a search of the whole skiplist.
+func (w *writer) stage() {
+	order := w.order[:0]
+	for i := range w.staged {
+		order = append(order, int32(i))
+	}
+	st := w.staged
+	slices.SortFunc(order, func(a, b int32) int { return cmp.Compare(st[a].o.ID, st[b].o.ID) })
+	for _, i := range order {
+		w.key = idKey(w.key[:0], st[i].o.ID)
+		w.val, _ = appendIDRecord(w.val[:0], st[i].o, st[i].pt)
+		_ = w.batch.Set(w.key, w.val, nil) // a Batch.Set error is only for a closed batch
+	}
+	slices.SortFunc(order, func(a, b int32) int {
+		x, y := &st[a], &st[b]
+		return cmp.Or(cmp.Compare(x.o.DatastreamID, y.o.DatastreamID), cmp.Compare(x.pt, y.pt),
+			cmp.Compare(x.o.ID, y.o.ID))
+	})
+	for _, i := range order {
+		var err error
+		w.key = obsKey(w.key[:0], st[i].o.DatastreamID, st[i].pt, st[i].o.ID)
+		if w.val, err = appendResult(w.val[:0], st[i].o); err != nil {
+			w.s.log.Error("encode observation", "id", st[i].o.ID, "err", err)
+			continue
+		}
+		_ = w.batch.Set(w.key, w.val, nil)
+	}
+	w.order = order
+	clear(w.staged)
+	w.staged = w.staged[:0]
 }
 
 // newer reports whether a is later than b in its series: by phenomenonTime, then ID.

@@ -1,0 +1,123 @@
+package pebblestore
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+
+	"github.com/cockroachdb/pebble"
+
+	"github.com/vindel-hub/vindel/internal/store/rawlog"
+)
+
+// loadArchive finds the archive's last sequence number and indexes what the log holds
+// beyond the device index, which a crash between the two writes of a Keep leaves behind.
+// When the index is ahead of the log instead (the log lost unsynced records in a crash of
+// the machine), numbering goes on after the index, so that no entry names a new uplink.
+func (s *Store) loadArchive() error {
+	indexed, err := s.rawSeq()
+	if err != nil {
+		return err
+	}
+	last := s.raw.LastSeq()
+	s.seq = max(last, indexed)
+	if last <= indexed {
+		return nil
+	}
+
+	b := s.db.NewBatch()
+	defer b.Close()
+	n := 0
+	var derr error
+	err = s.raw.Scan(indexed, func(rec rawlog.Record) bool {
+		r, _, err := decodeRawHead(rec.Seq, rec.Payload)
+		if err != nil {
+			derr = err
+			return false
+		}
+		_ = b.Set(deviceKey(r.DevEUI, rec.Seq), nil, nil)
+		n++
+		return true
+	})
+	if err = errors.Join(err, derr); err != nil {
+		return fmt.Errorf("index the raw log after %d: %w", indexed, err)
+	}
+	_ = b.Set(rawSeqKey, binary.BigEndian.AppendUint64(nil, last), nil)
+	if err := b.Commit(pebble.Sync); err != nil {
+		return fmt.Errorf("index the raw log: %w", err)
+	}
+	s.log.Info("indexed raw uplinks the device index lacked", "count", n, "last_seq", last)
+	return nil
+}
+
+// rawSeq reads rawSeqKey, 0 when it is missing.
+func (s *Store) rawSeq() (uint64, error) {
+	v, closer, err := s.db.Get(rawSeqKey)
+	if errors.Is(err, pebble.ErrNotFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("read raw sequence: %w", err)
+	}
+	defer closer.Close()
+	if len(v) != 8 {
+		return 0, fmt.Errorf("raw sequence %x: %w", v, errCorrupt)
+	}
+	return binary.BigEndian.Uint64(v), nil
+}
+
+// migrateRaw moves layout 1's raw uplinks out of the database into the log, deletes them
+// and their time index, and writes the current layout version. The device index is the same
+// in both layouts. Run again after a crash part way, it skips what the log has already.
+func (s *Store) migrateRaw() error {
+	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: []byte{prefixRaw},
+		UpperBound: []byte{prefixRaw + 1}})
+	if err != nil {
+		return fmt.Errorf("migrate raw uplinks: %w", err)
+	}
+	defer it.Close()
+	have := s.raw.LastSeq()
+	var recs []rawlog.Record
+	n := 0
+	for ok := it.First(); ok; ok = it.Next() {
+		k, v := it.Key(), it.Value()
+		if len(k) != 9 || len(v) < 9 {
+			return fmt.Errorf("migrate raw key %x: %w", k, errCorrupt)
+		}
+		seq := binary.BigEndian.Uint64(k[1:])
+		if seq <= have {
+			continue
+		}
+		at := int64(binary.BigEndian.Uint64(v[1:]))
+		recs = append(recs, rawlog.Record{Seq: seq, At: at, Payload: append([]byte(nil), v...)})
+		if len(recs) == 256 {
+			if err := s.raw.Append(recs...); err != nil {
+				return fmt.Errorf("migrate raw uplinks: %w", err)
+			}
+			n, recs = n+len(recs), recs[:0]
+		}
+	}
+	if err := it.Error(); err != nil {
+		return fmt.Errorf("migrate raw uplinks: %w", err)
+	}
+	if err := s.raw.Append(recs...); err != nil {
+		return fmt.Errorf("migrate raw uplinks: %w", err)
+	}
+	n += len(recs)
+	if err := s.raw.Sync(); err != nil {
+		return fmt.Errorf("migrate raw uplinks: %w", err)
+	}
+
+	b := s.db.NewBatch()
+	defer b.Close()
+	_ = b.DeleteRange([]byte{prefixRaw}, []byte{prefixRaw + 1}, nil)
+	_ = b.DeleteRange([]byte{prefixRawTime}, []byte{prefixRawTime + 1}, nil)
+	_ = b.Set(rawSeqKey, binary.BigEndian.AppendUint64(nil, s.raw.LastSeq()), nil)
+	_ = b.Set(metaVersionKey, binary.BigEndian.AppendUint64(nil, layoutVersion), nil)
+	if err := b.Commit(pebble.Sync); err != nil {
+		return fmt.Errorf("migrate raw uplinks: %w", err)
+	}
+	s.log.Info("raw uplinks moved from the database into the raw log", "count", n,
+		"layout", layoutVersion)
+	return nil
+}
