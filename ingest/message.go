@@ -31,6 +31,16 @@ type Sink interface {
 	Handle(ctx context.Context, m Message) error
 }
 
+// Offerer is a Sink that can also take a Message only if it can do so at once. A transport
+// that would otherwise give each Handle call a deadline of its own offers first, and pays
+// for the deadline only when the sink is full.
+type Offerer interface {
+	Sink
+	// Offer takes m if it can without waiting and reports whether it did. An error means it
+	// will not take m however long the caller waits.
+	Offer(m Message) (bool, error)
+}
+
 // SinkFunc adapts a function to the Sink interface.
 type SinkFunc func(ctx context.Context, m Message) error
 

@@ -123,10 +123,13 @@ func (u *Uplink) Key() string {
 	in = append(in, u.Payload...)
 	sum := sha256.Sum256(in)
 
-	out := make([]byte, 0, len(u.DevEUI)+1+24)
-	out = append(out, u.DevEUI...)
-	out = append(out, ':')
-	out = hex.AppendEncode(out, sum[:12])
-	u.DedupKey = string(out)
+	var hexSum [24]byte
+	hex.Encode(hexSum[:], sum[:12])
+	var b strings.Builder // one allocation, which String does not copy
+	b.Grow(len(u.DevEUI) + 1 + len(hexSum))
+	b.WriteString(u.DevEUI)
+	b.WriteByte(':')
+	b.Write(hexSum[:])
+	u.DedupKey = b.String()
 	return u.DedupKey
 }

@@ -44,6 +44,11 @@ func (s *Source) handler(ctx context.Context) mqtt.MessageHandler {
 // deliver offers m to the sink until it is taken, the connection is gone or ctx is done.
 // It reports whether the sink took it.
 func (s *Source) deliver(ctx context.Context, c mqtt.Client, m ingest.Message) bool {
+	if o, ok := s.sink.(ingest.Offerer); ok {
+		if took, _ := o.Offer(m); took { // a refusal is seen again, and logged, below
+			return true
+		}
+	}
 	pause := firstRetryPause
 	for {
 		hctx, cancel := context.WithTimeout(ctx, s.cfg.HandleTimeout)

@@ -116,25 +116,42 @@ func New(ctx context.Context, d Deps, opt Options) (*Pipeline, error) {
 // Handle queues a Message. It blocks while the queue is full, until ctx ends (then ErrBusy),
 // which is the backpressure transports rely on.
 func (p *Pipeline) Handle(ctx context.Context, m ingest.Message) error {
+	_, err := p.enqueue(ctx, m, true)
+	return err
+}
+
+// Offer queues m if the queue has room at once, and reports whether it did.
+func (p *Pipeline) Offer(m ingest.Message) (bool, error) {
+	return p.enqueue(context.Background(), m, false)
+}
+
+// enqueue queues m, with wait waiting for room until ctx is done.
+func (p *Pipeline) enqueue(ctx context.Context, m ingest.Message, wait bool) (bool, error) {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
 	if p.closed {
-		return ErrClosed
+		return false, ErrClosed
 	}
 	q := queued{msg: m, finish: p.acks.wrap(m.Ack)}
 	select {
 	case p.queue <- q:
-		return nil
+		return true, nil
 	default:
+	}
+	if !wait {
+		if q.finish != nil {
+			q.finish(false)
+		}
+		return false, nil
 	}
 	select {
 	case p.queue <- q:
-		return nil
+		return true, nil
 	case <-ctx.Done():
 		if q.finish != nil {
 			q.finish(false)
 		}
-		return fmt.Errorf("%w: %w", ingest.ErrBusy, ctx.Err())
+		return false, fmt.Errorf("%w: %w", ingest.ErrBusy, ctx.Err())
 	}
 }
 

@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -191,3 +193,76 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 }
 
 var zeroTime time.Time
+
+// TestOfferWhenFull fills a queue of two before the pipeline runs: Offer takes what fits
+// and refuses the rest at once, Handle waits until its deadline and then says ErrBusy, and
+// once running the pipeline acknowledges exactly the Messages it took, in order.
+func TestOfferWhenFull(t *testing.T) {
+	ctx := context.Background()
+	reg, err := devices.Open(ctx, filepath.Join(t.TempDir(), "registry.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reg.Close()
+	profiles, err := profile.Load(firmwareprofiles.FS, builtin.Decoders())
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := memstore.New()
+	p, err := New(ctx, Deps{Registry: reg, Profiles: profiles, Store: st, Archive: st,
+		Stream: &recorder{}, Metrics: metrics.New(), Log: slog.New(slog.DiscardHandler)},
+		Options{Workers: 1, Queue: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var acked []int
+	msg := func(i int) ingest.Message {
+		return ingest.Message{Source: "t", Topic: "x", Body: []byte("not json"),
+			ArrivedAt: time.Now().UTC(), Ack: func() {
+				mu.Lock()
+				defer mu.Unlock()
+				acked = append(acked, i)
+			}}
+	}
+	for i, want := range []bool{true, true, false} {
+		if took, err := p.Offer(msg(i)); took != want || err != nil {
+			t.Fatalf("Offer %d = %v, %v; want %v", i, took, err, want)
+		}
+	}
+	short, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
+	defer cancel()
+	if err := p.Handle(short, msg(3)); !errors.Is(err, ingest.ErrBusy) {
+		t.Fatalf("Handle on a full queue = %v, want ErrBusy", err)
+	}
+
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- p.Run(runCtx) }()
+	if err := p.Handle(ctx, msg(4)); err != nil {
+		t.Fatalf("Handle while running: %v", err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		mu.Lock()
+		got := slices.Clone(acked)
+		mu.Unlock()
+		if len(got) == 3 {
+			if !slices.Equal(got, []int{0, 1, 4}) {
+				t.Fatalf("acknowledged %v, want [0 1 4]", got)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("acknowledged %v after 10s, want [0 1 4]", got)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	stop()
+	if err := <-done; err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if _, err := p.Offer(msg(5)); !errors.Is(err, ErrClosed) {
+		t.Fatalf("Offer after Run = %v, want ErrClosed", err)
+	}
+}

@@ -40,7 +40,7 @@ func (p *Pipeline) process(m ingest.Message) result {
 		r.outcome, r.err = store.OutcomeMalformed, err
 		return r
 	}
-	if p.dedup.seen(up.Key(), up.ReceivedAt) {
+	if p.dedup.seen(r.up.Key(), up.ReceivedAt) { // on r.up, which keeps the key for raw
 		r.outcome = store.OutcomeDuplicate
 		return r
 	}
@@ -70,6 +70,6 @@ func (p *Pipeline) process(m ingest.Message) result {
 		return r
 	}
 	r.outcome = store.OutcomeDecoded
-	r.readings = prof.Extract(out.Data, nil)
+	r.readings = prof.Extract(out.Data, make([]profile.Reading, 0, len(prof.Fields)))
 	return r
 }

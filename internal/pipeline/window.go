@@ -16,6 +16,7 @@ import (
 type window struct {
 	ttl       time.Duration // how long a key is remembered
 	tolerance time.Duration // how far apart the reception times of two copies may lie
+	epoch     time.Time     // at and expiry count from here, on the monotonic clock
 
 	mu    sync.Mutex
 	keys  map[string]stamp
@@ -26,10 +27,12 @@ type window struct {
 // stamp is what the window knows of a key: the reception times of the uplinks seen under it
 // (zero when an envelope had none; the newest few, since a device may reuse a key after an
 // FCnt restart and copies may come in any order) and when the window last remembered it.
+// Reception times are Unix nanoseconds and at is nanoseconds since the window's epoch, which
+// keeps the map's values small.
 type stamp struct {
-	first time.Time   // the first reception time, inline: most keys never get a second
-	more  []time.Time // later ones, oldest first
-	at    time.Time
+	first int64   // the first reception time, inline: most keys never get a second
+	more  []int64 // later ones, oldest first
+	at    int64
 }
 
 // timesPerKey bounds the reception times remembered under one key.
@@ -37,17 +40,21 @@ const timesPerKey = 4
 
 type entry struct {
 	key string
-	at  time.Time // when it was remembered
+	at  int64 // when it was remembered
 }
 
 func newWindow(ttl, tolerance time.Duration) *window {
-	return &window{ttl: ttl, tolerance: tolerance, keys: map[string]stamp{}}
+	return &window{ttl: ttl, tolerance: tolerance, keys: map[string]stamp{}, epoch: time.Now()}
 }
 
 // seen records key with the uplink's reception time (zero when the envelope has none) and
 // reports whether it is a copy of an uplink already inside the window.
-func (w *window) seen(key string, received time.Time) bool {
-	now := time.Now()
+func (w *window) seen(key string, receivedAt time.Time) bool {
+	now := int64(time.Since(w.epoch)) // monotonic: a clock step neither keeps nor drops keys
+	var received int64
+	if !receivedAt.IsZero() {
+		received = receivedAt.UnixNano()
+	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.expire(now)
@@ -74,18 +81,18 @@ func (w *window) seen(key string, received time.Time) bool {
 	return false
 }
 
-func (w *window) copyOf(prev, received time.Time) bool {
-	if prev.IsZero() || received.IsZero() {
+func (w *window) copyOf(prev, received int64) bool {
+	if prev == 0 || received == 0 {
 		return true // without times, the key alone decides
 	}
-	d := received.Sub(prev)
+	d := time.Duration(received - prev)
 	return d <= w.tolerance && d >= -w.tolerance
 }
 
-func (w *window) expire(now time.Time) {
-	for w.head < len(w.order) && now.Sub(w.order[w.head].at) > w.ttl {
+func (w *window) expire(now int64) {
+	for w.head < len(w.order) && time.Duration(now-w.order[w.head].at) > w.ttl {
 		e := w.order[w.head]
-		if st, ok := w.keys[e.key]; ok && st.at.Equal(e.at) { // else remembered again since
+		if st, ok := w.keys[e.key]; ok && st.at == e.at { // else remembered again since
 			delete(w.keys, e.key)
 		}
 		w.order[w.head] = entry{}
@@ -103,7 +110,14 @@ func archiveKey(key string, received time.Time) string {
 	if received.IsZero() {
 		return key
 	}
-	return key + "@" + strconv.FormatInt(received.UnixNano(), 10)
+	var num [20]byte
+	ns := strconv.AppendInt(num[:0], received.UnixNano(), 10)
+	var b strings.Builder
+	b.Grow(len(key) + 1 + len(ns))
+	b.WriteString(key)
+	b.WriteByte('@')
+	b.Write(ns)
+	return b.String()
 }
 
 // parseArchiveKey splits what archiveKey joined.

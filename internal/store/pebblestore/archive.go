@@ -42,7 +42,7 @@ func (s *Store) Keep(ctx context.Context, rs ...store.RawUplink) (uint64, error)
 	// sequence number never sees a later one before an earlier one.
 	s.archiveMu.Lock()
 	defer s.archiveMu.Unlock()
-	recs := s.recs[:0]
+	recs, buf, ends := s.recs[:0], s.rawBuf[:0], s.rawEnds[:0]
 	seq := s.seq
 	for _, r := range rs {
 		if r.ReceivedAt.IsZero() {
@@ -53,11 +53,21 @@ func (s *Store) Keep(ctx context.Context, rs ...store.RawUplink) (uint64, error)
 			return 0, fmt.Errorf("pebblestore: keep: receivedAt: %w", err)
 		}
 		seq++
-		recs = append(recs, rawlog.Record{Seq: seq, At: at, Payload: encodeRaw(r, at)})
+		buf = appendRaw(buf, r, at)
+		ends = append(ends, len(buf))
+		recs = append(recs, rawlog.Record{Seq: seq, At: at})
 	}
-	err := s.raw.Append(recs...)
+	start := 0
+	for i, end := range ends { // after the appends: buf may have moved while it grew
+		recs[i].Payload = buf[start:end]
+		start = end
+	}
+	err := s.raw.Append(recs...) // copies what it writes
 	clear(recs)
-	s.recs = recs
+	s.recs, s.rawBuf, s.rawEnds = recs, buf[:0], ends
+	if cap(buf) > 1<<20 {
+		s.rawBuf = nil // not held on to after a burst of large envelopes
+	}
 	if err != nil {
 		return 0, fmt.Errorf("pebblestore: keep: %w", err)
 	}

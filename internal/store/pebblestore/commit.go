@@ -25,7 +25,11 @@ func (w *writer) commit(sync bool) error {
 		_ = w.batch.Set(countKey(ds), binary.BigEndian.AppendUint64(nil, uint64(n)), nil)
 	}
 	w.s.state.mu.RUnlock()
-	w.stage()
+	if err := w.stage(); err != nil {
+		w.fail(fmt.Errorf("pebblestore: commit %d observations: %w", w.n, err))
+		w.reset()
+		return w.failure()
+	}
 
 	synced := sync || w.s.opt.Sync
 	if synced {
@@ -41,6 +45,7 @@ func (w *writer) commit(sync bool) error {
 		w.s.unsynced.Store(true)
 	}
 	w.publish()
+	w.committed = w.maxID
 	w.reset()
 	return nil
 }

@@ -10,27 +10,29 @@ import (
 
 // The key prefixes; the package comment describes the layout.
 const (
-	prefixObs    = 'o'
-	prefixID     = 'i'
-	prefixCount  = 'c'
-	prefixMeta   = 'm'
-	prefixDevice = 'd'
+	prefixObs     = 'o'
+	prefixIDBlock = 'b'
+	prefixCount   = 'c'
+	prefixMeta    = 'm'
+	prefixDevice  = 'd'
 
-	// Layout 1 kept the raw uplinks under 'r' seq:8 and a time index under 't'; open moves
-	// them into the log (migrate.go).
+	// Older layouts, which open moves (migrate.go). Layout 1 kept the raw uplinks under
+	// 'r' seq:8 and a time index under 't'; layouts 1 and 2 kept the by-ID index as one
+	// 'i' id:8 key per Observation.
 	prefixRaw     = 'r'
 	prefixRawTime = 't'
+	prefixID      = 'i'
 )
 
 // Key lengths.
 const (
 	obsKeyLen    = 1 + 8 + 8 + 8
 	obsPrefixLen = 1 + 8
-	idKeyLen     = 1 + 8
+	blockKeyLen  = 1 + 8
 )
 
 // layoutVersion is stored under metaVersionKey; a store without it gets its counts rebuilt.
-const layoutVersion = 2
+const layoutVersion = 3
 
 var metaVersionKey = []byte{prefixMeta, 'v', 'e', 'r', 's', 'i', 'o', 'n'}
 
@@ -87,12 +89,6 @@ func parseObsKey(k []byte) (ds, t int64, id uint64, err error) {
 		return 0, 0, 0, fmt.Errorf("observation key %x: bad shape", k)
 	}
 	return getInt64(k[1:]), getInt64(k[9:]), binary.BigEndian.Uint64(k[17:]), nil
-}
-
-// idKey appends the by-ID key of id to dst.
-func idKey(dst []byte, id uint64) []byte {
-	dst = append(dst, prefixID)
-	return binary.BigEndian.AppendUint64(dst, id)
 }
 
 // countKey returns the key of a Datastream's count.

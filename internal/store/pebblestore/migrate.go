@@ -1,6 +1,7 @@
 package pebblestore
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -66,9 +67,32 @@ func (s *Store) rawSeq() (uint64, error) {
 	return binary.BigEndian.Uint64(v), nil
 }
 
-// migrateRaw moves layout 1's raw uplinks out of the database into the log, deletes them
-// and their time index, and writes the current layout version. The device index is the same
-// in both layouts. Run again after a crash part way, it skips what the log has already.
+// upgrade moves a store written in layout from (0 for one without a version) to the current
+// layout, one step at a time, and writes the version. Each step can run again after a crash
+// part way.
+func (s *Store) upgrade(from uint64) error {
+	steps := []struct {
+		to  uint64
+		run func() error
+	}{{2, s.migrateRaw}, {3, s.migrateIDs}}
+	for _, st := range steps {
+		if from >= st.to {
+			continue
+		}
+		if err := st.run(); err != nil {
+			return fmt.Errorf("upgrade to layout %d: %w", st.to, err)
+		}
+		ver := binary.BigEndian.AppendUint64(nil, st.to)
+		if err := s.db.Set(metaVersionKey, ver, pebble.Sync); err != nil {
+			return fmt.Errorf("write version: %w", err)
+		}
+	}
+	return nil
+}
+
+// migrateRaw moves layout 1's raw uplinks out of the database into the log and deletes them
+// and their time index. The device index is the same in both layouts. Run again after a
+// crash part way, it skips what the log has already.
 func (s *Store) migrateRaw() error {
 	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: []byte{prefixRaw},
 		UpperBound: []byte{prefixRaw + 1}})
@@ -113,11 +137,66 @@ func (s *Store) migrateRaw() error {
 	_ = b.DeleteRange([]byte{prefixRaw}, []byte{prefixRaw + 1}, nil)
 	_ = b.DeleteRange([]byte{prefixRawTime}, []byte{prefixRawTime + 1}, nil)
 	_ = b.Set(rawSeqKey, binary.BigEndian.AppendUint64(nil, s.raw.LastSeq()), nil)
-	_ = b.Set(metaVersionKey, binary.BigEndian.AppendUint64(nil, layoutVersion), nil)
 	if err := b.Commit(pebble.Sync); err != nil {
 		return fmt.Errorf("migrate raw uplinks: %w", err)
 	}
-	s.log.Info("raw uplinks moved from the database into the raw log", "count", n,
-		"layout", layoutVersion)
+	if n > 0 {
+		s.log.Info("raw uplinks moved from the database into the raw log", "count", n)
+	}
+	return nil
+}
+
+// migrateIDs rewrites the by-ID index of layouts 1 and 2, a key per Observation, as
+// blocks of maxBlock consecutive keys, and deletes the old keys last. When there are old
+// keys it starts by deleting any blocks, so that a run cut short by a crash is done again.
+func (s *Store) migrateIDs() error {
+	if old, err := s.lastKey(prefixID); err != nil || old == 0 {
+		return err
+	}
+	clearBlocks := s.db.NewBatch()
+	_ = clearBlocks.DeleteRange([]byte{prefixIDBlock}, []byte{prefixIDBlock + 1}, nil)
+	err := clearBlocks.Commit(pebble.Sync)
+	_ = clearBlocks.Close()
+	if err != nil {
+		return fmt.Errorf("migrate by-ID index: %w", err)
+	}
+
+	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: []byte{prefixID},
+		UpperBound: []byte{prefixID + 1}})
+	if err != nil {
+		return fmt.Errorf("migrate by-ID index: %w", err)
+	}
+	defer it.Close()
+	var es []idEntry
+	n := 0
+	for ok := it.First(); ok; ok = it.Next() {
+		k := it.Key()
+		if len(k) != 9 {
+			return fmt.Errorf("migrate id key %x: %w", k, errCorrupt)
+		}
+		es = append(es, idEntry{id: binary.BigEndian.Uint64(k[1:]), rec: bytes.Clone(it.Value())})
+		if len(es) == maxBlock {
+			if err := s.db.Set(blockKey(nil, es[0].id), appendBlock(nil, es), pebble.NoSync); err != nil {
+				return fmt.Errorf("migrate by-ID index: %w", err)
+			}
+			n, es = n+len(es), es[:0]
+		}
+	}
+	if err := it.Error(); err != nil {
+		return fmt.Errorf("migrate by-ID index: %w", err)
+	}
+	b := s.db.NewBatch()
+	defer b.Close()
+	if len(es) > 0 {
+		_ = b.Set(blockKey(nil, es[0].id), appendBlock(nil, es), nil)
+		n += len(es)
+	}
+	_ = b.DeleteRange([]byte{prefixID}, []byte{prefixID + 1}, nil)
+	if err := b.Commit(pebble.Sync); err != nil {
+		return fmt.Errorf("migrate by-ID index: %w", err)
+	}
+	if n > 0 {
+		s.log.Info("by-ID index rewritten in blocks", "observations", n)
+	}
 	return nil
 }

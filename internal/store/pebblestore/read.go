@@ -2,8 +2,6 @@ package pebblestore
 
 import (
 	"context"
-	"encoding/binary"
-	"errors"
 	"fmt"
 	"math"
 	"time"
@@ -17,22 +15,22 @@ import (
 // ctxEvery is how many rows a long read goes between looks at its context.
 const ctxEvery = 4096
 
-// Get returns one Observation by ID: one point read of the by-ID index.
+// Get returns one Observation by ID: one seek in the by-ID index and a search of the block
+// it lands on.
 func (s *Store) Get(ctx context.Context, id uint64) (model.Observation, error) {
 	if err := s.enter(); err != nil {
 		return model.Observation{}, err
 	}
 	defer s.life.RUnlock()
-	v, closer, err := s.db.Get(idKey(nil, id))
-	if errors.Is(err, pebble.ErrNotFound) {
-		return model.Observation{}, fmt.Errorf("pebblestore: observation %d: %w", id,
-			store.ErrNotFound)
-	}
+	rec, ok, err := s.lookup(id)
 	if err != nil {
 		return model.Observation{}, fmt.Errorf("pebblestore: get %d: %w", id, err)
 	}
-	defer closer.Close()
-	o, err := decodeIDRecord(id, v)
+	if !ok {
+		return model.Observation{}, fmt.Errorf("pebblestore: observation %d: %w", id,
+			store.ErrNotFound)
+	}
+	o, err := decodeIDRecord(id, rec)
 	if err != nil {
 		return model.Observation{}, fmt.Errorf("pebblestore: get: %w", err)
 	}
@@ -131,27 +129,31 @@ func collect(ctx context.Context, it *pebble.Iterator, ok bool, next func() bool
 	return out, it.Error()
 }
 
-// decodeIDRow decodes a row of the by-ID index.
-func decodeIDRow(k, v []byte) (model.Observation, error) {
-	if len(k) != idKeyLen {
-		return model.Observation{}, fmt.Errorf("id key %x: %w", k, errCorrupt)
-	}
-	return decodeIDRecord(binary.BigEndian.Uint64(k[1:]), v)
-}
-
 // Scan returns Observations of every Datastream in ID order from the by-ID index.
 func (s *Store) Scan(ctx context.Context, q store.ScanQuery) ([]model.Observation, error) {
 	if err := s.enter(); err != nil {
 		return nil, err
 	}
 	defer s.life.RUnlock()
-	it, err := s.db.NewIterWithContext(ctx, &pebble.IterOptions{
-		LowerBound: []byte{prefixID}, UpperBound: []byte{prefixID + 1}})
+	it, err := s.db.NewIterWithContext(ctx, blockBounds())
 	if err != nil {
 		return nil, fmt.Errorf("pebblestore: scan: %w", err)
 	}
 	defer it.Close()
+	out, err := scanBlocks(ctx, it, q)
+	if err != nil {
+		return nil, fmt.Errorf("pebblestore: scan: %w", err)
+	}
+	return out, nil
+}
 
+// scanBlocks walks the blocks from the one that holds q's starting point, forwards or
+// backwards, keeping the entries past AfterID until Limit.
+func scanBlocks(ctx context.Context, it *pebble.Iterator, q store.ScanQuery) ([]model.Observation,
+	error) {
+	if !q.Desc && q.AfterID == ^uint64(0) {
+		return nil, nil
+	}
 	var ok bool
 	switch {
 	case q.AfterID == 0 && q.Desc:
@@ -159,17 +161,42 @@ func (s *Store) Scan(ctx context.Context, q store.ScanQuery) ([]model.Observatio
 	case q.AfterID == 0:
 		ok = it.First()
 	case q.Desc:
-		ok = it.SeekLT(idKey(nil, q.AfterID))
+		ok = blockFor(it, q.AfterID-1)
 	default:
-		ok = it.SeekGE(append(idKey(nil, q.AfterID), 0))
+		if ok = blockFor(it, q.AfterID+1); !ok && it.Error() == nil {
+			ok = it.First() // AfterID+1 is below every block
+		}
 	}
 	next := it.Next
 	if q.Desc {
 		next = it.Prev
 	}
-	out, err := collect(ctx, it, ok, next, q.Limit, decodeIDRow)
-	if err != nil {
-		return nil, fmt.Errorf("pebblestore: scan: %w", err)
+	var out []model.Observation
+	full := func() bool { return q.Limit > 0 && len(out) >= q.Limit }
+	for ; ok && !full(); ok = next() {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		es, err := decodeBlock(it.Key(), it.Value())
+		if err != nil {
+			return nil, err
+		}
+		for j := range es {
+			e := es[j]
+			if q.Desc {
+				e = es[len(es)-1-j]
+			}
+			if q.AfterID != 0 && (q.Desc && e.id >= q.AfterID || !q.Desc && e.id <= q.AfterID) {
+				continue
+			}
+			o, err := decodeIDRecord(e.id, e.rec)
+			if err != nil {
+				return nil, err
+			}
+			if out = append(out, o); full() {
+				break
+			}
+		}
 	}
-	return out, nil
+	return out, it.Error()
 }

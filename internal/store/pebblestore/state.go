@@ -53,41 +53,35 @@ func (s *Store) load() error {
 		return err
 	}
 	s.state = state{counts: counts, latest: latest}
-	if s.state.lastID, err = s.lastKey(prefixID); err != nil {
+	if s.state.lastID, err = s.lastIDInBlocks(); err != nil {
 		return err
 	}
 	return s.loadArchive()
 }
 
-// checkVersion writes the layout version into a store that lacks it and reports whether the
-// counts must be rebuilt: a store without a version may hold Observations but no counts.
+// checkVersion upgrades a store written in an older layout and reports whether the counts
+// must be rebuilt: a store without a version may hold Observations but no counts.
 func (s *Store) checkVersion() (rebuild bool, err error) {
 	v, closer, err := s.db.Get(metaVersionKey)
-	if err == nil {
-		defer closer.Close()
-		if len(v) != 8 {
-			return false, fmt.Errorf("layout version %x: %w", v, errCorrupt)
-		}
-		switch got := binary.BigEndian.Uint64(v); got {
-		case layoutVersion:
-			return false, nil
-		case 1:
-			return false, s.migrateRaw()
-		default:
-			return false, fmt.Errorf("layout version %d, this build reads %d", got, layoutVersion)
-		}
+	if errors.Is(err, pebble.ErrNotFound) {
+		return true, s.upgrade(0)
 	}
-	if !errors.Is(err, pebble.ErrNotFound) {
+	if err != nil {
 		return false, fmt.Errorf("read version: %w", err)
 	}
-	if err := s.migrateRaw(); err != nil { // a store this old may hold raw uplinks
-		return false, err
+	defer closer.Close()
+	if len(v) != 8 {
+		return false, fmt.Errorf("layout version %x: %w", v, errCorrupt)
 	}
-	ver := binary.BigEndian.AppendUint64(nil, layoutVersion)
-	if err := s.db.Set(metaVersionKey, ver, pebble.Sync); err != nil {
-		return false, fmt.Errorf("write version: %w", err)
+	switch got := binary.BigEndian.Uint64(v); {
+	case got == layoutVersion:
+		return false, nil
+	case got < layoutVersion:
+		return false, s.upgrade(got)
+	default:
+		return false, fmt.Errorf("layout version %d, this build reads up to %d", got,
+			layoutVersion)
 	}
-	return true, nil
 }
 
 // loadCounts reads the 'c' keys.

@@ -75,6 +75,8 @@ type Store struct {
 	archiveMu sync.Mutex      // orders Keep: sequence numbers commit in order
 	seq       uint64          // the last sequence number kept
 	recs      []rawlog.Record // Keep's scratch, under archiveMu
+	rawBuf    []byte          // Keep's scratch, under archiveMu
+	rawEnds   []int           // Keep's scratch, under archiveMu
 }
 
 var _ interface {

@@ -137,12 +137,12 @@ const rawVersion = 1
 // encodeRaw encodes a raw uplink without its Seq, which is the key: a version byte, the
 // receivedAt nanoseconds, six length-prefixed strings and the envelope as the rest.
 func encodeRaw(r store.RawUplink, receivedAt int64) []byte {
+	return appendRaw(nil, r, receivedAt)
+}
+
+// appendRaw appends what encodeRaw returns to b.
+func appendRaw(b []byte, r store.RawUplink, receivedAt int64) []byte {
 	strs := [...]string{r.Source, r.Topic, r.DevEUI, r.DedupKey, string(r.Outcome), r.Detail}
-	n := 9 + len(r.Envelope)
-	for _, s := range strs {
-		n += binary.MaxVarintLen64 + len(s)
-	}
-	b := make([]byte, 0, n)
 	b = append(b, rawVersion)
 	b = binary.BigEndian.AppendUint64(b, uint64(receivedAt))
 	for _, s := range strs {

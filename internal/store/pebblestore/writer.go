@@ -3,7 +3,6 @@ package pebblestore
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -111,23 +110,27 @@ type writer struct {
 	mu  sync.Mutex
 	err error // the first commit that failed; sticky
 
-	batch    *pebble.Batch
-	n        int                         // Observations in batch
-	ids      []uint64                    // their IDs, for the duplicate check
-	seen     map[uint64]struct{}         // ids as a set, built when first needed
-	delta    map[int64]int64             // new Observations per Datastream
-	latest   map[int64]model.Observation // newest in batch per Datastream
-	maxID    uint64                      // the highest ID committed or in batch
-	staged   []staged                    // in batch, keys not yet written
-	order    []int32                     // stage's scratch
-	key, val []byte                      // scratch
+	batch     *pebble.Batch
+	n         int                         // Observations in batch
+	ids       []uint64                    // their IDs, for the duplicate check
+	seen      map[uint64]struct{}         // ids as a set, built when first needed
+	delta     map[int64]int64             // new Observations per Datastream
+	latest    map[int64]model.Observation // newest in batch per Datastream
+	maxID     uint64                      // the highest ID committed or in batch
+	staged    []staged                    // in batch, keys not yet written
+	committed uint64                      // the highest ID committed
+	order     []int32                     // stage's scratch
+	recs      []byte                      // stage's scratch
+	ends      []int                       // stage's scratch
+	entries   []idEntry                   // stage's scratch
+	key, val  []byte                      // scratch
 }
 
 func newWriter(s *Store) *writer {
 	return &writer{
 		s: s, done: make(chan struct{}), batch: s.db.NewBatch(),
 		delta: map[int64]int64{}, latest: map[int64]model.Observation{},
-		maxID: s.state.lastID,
+		maxID: s.state.lastID, committed: s.state.lastID,
 	}
 }
 
@@ -206,22 +209,34 @@ type staged struct {
 	pt int64
 }
 
-// stage writes the staged Observations' keys into the batch: the by-ID keys in ID order,
+// stage writes the staged Observations' keys into the batch: the by-ID index in ID order,
 // then the series keys in series order. A memtable inserts a key next to the one before it
-// almost for free, where keys in arrival order, alternating between Datastreams and the
-// two prefixes, each cost a search of the whole skiplist.
-func (w *writer) stage() {
+// almost for free, where keys in arrival order, alternating between Datastreams, each cost
+// a search of the whole skiplist.
+func (w *writer) stage() error {
+	st := w.staged
 	order := w.order[:0]
-	for i := range w.staged {
+	for i := range st {
 		order = append(order, int32(i))
 	}
-	st := w.staged
 	slices.SortFunc(order, func(a, b int32) int { return cmp.Compare(st[a].o.ID, st[b].o.ID) })
+	recs, ends := w.recs[:0], w.ends[:0]
 	for _, i := range order {
-		w.key = idKey(w.key[:0], st[i].o.ID)
-		w.val, _ = appendIDRecord(w.val[:0], st[i].o, st[i].pt)
-		_ = w.batch.Set(w.key, w.val, nil) // a Batch.Set error is only for a closed batch
+		var err error
+		if recs, err = appendIDRecord(recs, st[i].o, st[i].pt); err != nil {
+			return fmt.Errorf("encode observation %d: %w", st[i].o.ID, err)
+		}
+		ends = append(ends, len(recs))
 	}
+	entries, start := w.entries[:0], 0
+	for j, i := range order {
+		entries = append(entries, idEntry{id: st[i].o.ID, rec: recs[start:ends[j]]})
+		start = ends[j]
+	}
+	if err := w.writeBlocks(entries, w.committed); err != nil {
+		return err
+	}
+
 	slices.SortFunc(order, func(a, b int32) int {
 		x, y := &st[a], &st[b]
 		return cmp.Or(cmp.Compare(x.o.DatastreamID, y.o.DatastreamID), cmp.Compare(x.pt, y.pt),
@@ -231,14 +246,12 @@ func (w *writer) stage() {
 		var err error
 		w.key = obsKey(w.key[:0], st[i].o.DatastreamID, st[i].pt, st[i].o.ID)
 		if w.val, err = appendResult(w.val[:0], st[i].o); err != nil {
-			w.s.log.Error("encode observation", "id", st[i].o.ID, "err", err)
-			continue
+			return fmt.Errorf("encode observation %d: %w", st[i].o.ID, err)
 		}
-		_ = w.batch.Set(w.key, w.val, nil)
+		_ = w.batch.Set(w.key, w.val, nil) // a Batch.Set error is only for a closed batch
 	}
-	w.order = order
-	clear(w.staged)
-	w.staged = w.staged[:0]
+	w.order, w.recs, w.ends, w.entries = order, recs, ends, entries
+	return nil
 }
 
 // newer reports whether a is later than b in its series: by phenomenonTime, then ID.
@@ -261,13 +274,9 @@ func (w *writer) stored(id uint64) bool {
 	if _, ok := w.seen[id]; ok {
 		return true
 	}
-	_, closer, err := w.s.db.Get(idKey(nil, id))
-	if err == nil {
-		_ = closer.Close()
-		return true
-	}
-	if !errors.Is(err, pebble.ErrNotFound) {
+	_, ok, err := w.s.lookup(id)
+	if err != nil {
 		w.s.log.Error("duplicate check", "id", id, "err", err)
 	}
-	return false
+	return ok
 }

@@ -1,0 +1,237 @@
+package pebblestore
+
+import (
+	"encoding/binary"
+	"fmt"
+	"slices"
+
+	"github.com/cockroachdb/pebble"
+)
+
+// The by-ID index is kept in blocks: one key per run of Observations with increasing IDs,
+// usually one commit's worth, where a key per Observation made the index half the keys the
+// memtable had to place. A block's key is 'b' and its first ID; its value is
+//
+//	count uvarint
+//	per entry: ID minus the previous entry's (the first's minus the key's) uvarint,
+//	           record length uvarint, record (appendIDRecord)
+//
+// Blocks never overlap: every ID of a block is below the first ID of the next, so the block
+// that may hold an ID is the last one whose key is at or below it. The writer keeps that
+// true when an ID arrives below IDs already committed (fill).
+
+// maxBlock bounds the entries the writer puts into one new block, and so what a Get decodes.
+const maxBlock = 1024
+
+// idEntry is one entry of a block, its record still encoded.
+type idEntry struct {
+	id  uint64
+	rec []byte
+}
+
+// blockKey returns the key of the block that starts at first.
+func blockKey(dst []byte, first uint64) []byte {
+	dst = append(dst, prefixIDBlock)
+	return binary.BigEndian.AppendUint64(dst, first)
+}
+
+// appendBlock appends the value of a block of entries, sorted by ID, to dst.
+func appendBlock(dst []byte, es []idEntry) []byte {
+	dst = binary.AppendUvarint(dst, uint64(len(es)))
+	prev := es[0].id
+	for _, e := range es {
+		dst = binary.AppendUvarint(dst, e.id-prev)
+		dst = binary.AppendUvarint(dst, uint64(len(e.rec)))
+		dst = append(dst, e.rec...)
+		prev = e.id
+	}
+	return dst
+}
+
+// decodeBlock reads a block's entries; their records point into v.
+func decodeBlock(k, v []byte) ([]idEntry, error) {
+	if len(k) != blockKeyLen || k[0] != prefixIDBlock {
+		return nil, fmt.Errorf("id block key %x: %w", k, errCorrupt)
+	}
+	id := binary.BigEndian.Uint64(k[1:])
+	n, w := binary.Uvarint(v)
+	if w <= 0 || n == 0 || n > uint64(len(v)) {
+		return nil, fmt.Errorf("id block %d: bad count: %w", id, errCorrupt)
+	}
+	v = v[w:]
+	es := make([]idEntry, 0, n)
+	for i := range n {
+		d, w := binary.Uvarint(v)
+		if w <= 0 || (i == 0) != (d == 0) || id+d < id { // the key is the first entry's ID
+			return nil, fmt.Errorf("id block %d: entry %d: bad id: %w", id, i, errCorrupt)
+		}
+		v = v[w:]
+		l, w := binary.Uvarint(v)
+		if w <= 0 || l > uint64(len(v)-w) {
+			return nil, fmt.Errorf("id block %d: entry %d: bad length: %w", id, i, errCorrupt)
+		}
+		id += d
+		es = append(es, idEntry{id: id, rec: v[w : w+int(l)]})
+		v = v[w+int(l):]
+	}
+	if len(v) != 0 {
+		return nil, fmt.Errorf("id block %x: %d bytes after the entries: %w", k, len(v),
+			errCorrupt)
+	}
+	return es, nil
+}
+
+// find returns the entry with id, if es holds it.
+func find(es []idEntry, id uint64) (idEntry, bool) {
+	i, ok := slices.BinarySearchFunc(es, id, func(e idEntry, id uint64) int {
+		switch {
+		case e.id < id:
+			return -1
+		case e.id > id:
+			return 1
+		}
+		return 0
+	})
+	if !ok {
+		return idEntry{}, false
+	}
+	return es[i], true
+}
+
+// blockFor positions it, an iterator over the 'b' keys, on the block that may hold id:
+// the last one whose first ID is at or below it. It reports false when there is none.
+func blockFor(it *pebble.Iterator, id uint64) bool {
+	if id == ^uint64(0) {
+		return it.Last()
+	}
+	return it.SeekLT(blockKey(nil, id+1))
+}
+
+// lookup returns the encoded record of id from the database, if it is stored.
+func (s *Store) lookup(id uint64) ([]byte, bool, error) {
+	it, err := s.db.NewIter(blockBounds())
+	if err != nil {
+		return nil, false, err
+	}
+	defer it.Close()
+	if !blockFor(it, id) {
+		return nil, false, it.Error()
+	}
+	es, err := decodeBlock(it.Key(), it.Value())
+	if err != nil {
+		return nil, false, err
+	}
+	e, ok := find(es, id)
+	if !ok {
+		return nil, false, nil
+	}
+	return slices.Clone(e.rec), true, nil
+}
+
+// blockBounds are the iterator options of the by-ID index.
+func blockBounds() *pebble.IterOptions {
+	return &pebble.IterOptions{LowerBound: []byte{prefixIDBlock},
+		UpperBound: []byte{prefixIDBlock + 1}}
+}
+
+// lastIDInBlocks returns the highest ID in the index, or 0.
+func (s *Store) lastIDInBlocks() (uint64, error) {
+	it, err := s.db.NewIter(blockBounds())
+	if err != nil {
+		return 0, err
+	}
+	defer it.Close()
+	if !it.Last() {
+		return 0, it.Error()
+	}
+	es, err := decodeBlock(it.Key(), it.Value())
+	if err != nil {
+		return 0, err
+	}
+	return es[len(es)-1].id, nil
+}
+
+// writeBlocks writes the by-ID entries of one commit, sorted by ID, into b. IDs above
+// every committed one (the usual case) go into new blocks of at most maxBlock; an ID at or
+// below the highest committed one is merged into the block that may hold it, which is
+// rewritten, so that blocks never overlap.
+func (w *writer) writeBlocks(es []idEntry, committedMax uint64) error {
+	i, _ := slices.BinarySearchFunc(es, committedMax+1, func(e idEntry, id uint64) int {
+		return cmpUint(e.id, id)
+	})
+	if err := w.fill(es[:i]); err != nil {
+		return err
+	}
+	for fresh := es[i:]; len(fresh) > 0; {
+		n := min(len(fresh), maxBlock)
+		w.key = blockKey(w.key[:0], fresh[0].id)
+		w.val = appendBlock(w.val[:0], fresh[:n])
+		_ = w.batch.Set(w.key, w.val, nil) // a Batch.Set error is only for a closed batch
+		fresh = fresh[n:]
+	}
+	return nil
+}
+
+// fill merges entries whose IDs are at or below the highest committed one into the blocks
+// that may hold them; below every block, they start a new one.
+func (w *writer) fill(es []idEntry) error {
+	if len(es) == 0 {
+		return nil
+	}
+	it, err := w.s.db.NewIter(blockBounds())
+	if err != nil {
+		return err
+	}
+	defer it.Close()
+	merged := map[uint64][]idEntry{} // by block key, the blocks to rewrite
+	for _, e := range es {
+		first := e.id
+		var old []idEntry
+		if blockFor(it, e.id) {
+			first = binary.BigEndian.Uint64(it.Key()[1:])
+			if old, err = decodeBlock(it.Key(), it.Value()); err != nil {
+				return err
+			}
+		} else if err := it.Error(); err != nil {
+			return err
+		}
+		if m, ok := merged[first]; ok {
+			old = m
+		} else {
+			old = ownEntries(old) // the iterator's value changes with its next move
+		}
+		merged[first] = insertEntry(old, e)
+	}
+	for first, block := range merged {
+		_ = w.batch.Set(blockKey(nil, first), appendBlock(nil, block), nil)
+	}
+	return nil
+}
+
+// ownEntries copies es and their records.
+func ownEntries(es []idEntry) []idEntry {
+	own := make([]idEntry, len(es), len(es)+1)
+	for i, e := range es {
+		own[i] = idEntry{id: e.id, rec: slices.Clone(e.rec)}
+	}
+	return own
+}
+
+// insertEntry inserts e into es, sorted by ID, copying its record.
+func insertEntry(es []idEntry, e idEntry) []idEntry {
+	e.rec = slices.Clone(e.rec)
+	i, _ := slices.BinarySearchFunc(es, e.id, func(x idEntry, id uint64) int {
+		return cmpUint(x.id, id)
+	})
+	return slices.Insert(es, i, e)
+}
+
+func cmpUint(a, b uint64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
