@@ -2,6 +2,7 @@ package pebblestore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"time"
@@ -172,30 +173,33 @@ func scanBlocks(ctx context.Context, it *pebble.Iterator, q store.ScanQuery) ([]
 		next = it.Prev
 	}
 	var out []model.Observation
+	var es []idEntry // a descending scan's block, reused
 	full := func() bool { return q.Limit > 0 && len(out) >= q.Limit }
+	var derr error
+	take := func(e idEntry) bool {
+		if q.AfterID != 0 && (q.Desc && e.id >= q.AfterID || !q.Desc && e.id <= q.AfterID) {
+			return true
+		}
+		var o model.Observation
+		if o, derr = decodeIDRecord(e.id, e.rec); derr != nil {
+			return false
+		}
+		out = append(out, o)
+		return !full()
+	}
 	for ; ok && !full(); ok = next() {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		es, err := decodeBlock(it.Key(), it.Value())
-		if err != nil {
-			return nil, err
+		var err error
+		if !q.Desc {
+			err = eachEntry(it.Key(), it.Value(), take)
+		} else if es, err = appendEntries(es[:0], it.Key(), it.Value()); err == nil {
+			for j := len(es) - 1; j >= 0 && take(es[j]); j-- {
+			}
 		}
-		for j := range es {
-			e := es[j]
-			if q.Desc {
-				e = es[len(es)-1-j]
-			}
-			if q.AfterID != 0 && (q.Desc && e.id >= q.AfterID || !q.Desc && e.id <= q.AfterID) {
-				continue
-			}
-			o, err := decodeIDRecord(e.id, e.rec)
-			if err != nil {
-				return nil, err
-			}
-			if out = append(out, o); full() {
-				break
-			}
+		if err = errors.Join(err, derr); err != nil {
+			return nil, err
 		}
 	}
 	return out, it.Error()
