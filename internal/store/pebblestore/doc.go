@@ -1,6 +1,6 @@
-// Package pebblestore is the embedded default store: Observations and raw uplinks in a Pebble
-// LSM tree in one directory, with in-memory counts and latest values so that the questions
-// the standards ask most often do not touch the disk.
+// Package pebblestore is the embedded default store: Observations in a Pebble LSM tree and
+// raw uplinks in an append-only log beside it, in one directory, with in-memory counts and
+// latest values so that the questions the standards ask most often do not touch the disk.
 //
 // # Key layout
 //
@@ -10,12 +10,14 @@
 // 1678 to 2262.
 //
 //	'o' ds:8 phenomenonTime:8 id:8  -> result      one Datastream's series
-//	'i' id:8                        -> ds:8 phenomenonTime:8 result   by-ID index
+//	'b' firstID:8                   -> block       by-ID index, up to 128 Observations
 //	'c' ds:8                        -> count:8     Observations per Datastream
-//	'm' "version"                   -> version:8   layout version
-//	'r' seq:8                       -> raw uplink  the archive
-//	'd' len:uvarint devEUI seq:8    -> (empty)     archive by device
-//	't' receivedAt:8 seq:8          -> dedupKey    archive by time
+//	'd' len:uvarint devEUI seq:8    -> (empty)     raw uplinks by device
+//	'm' "version"                   -> version:8   layout version (3)
+//	'm' "rawseq"                    -> seq:8       the last raw uplink the 'd' keys cover
+//
+// The raw uplinks themselves are not in Pebble but in a rawlog (package rawlog) in the
+// subdirectory raw, numbered by sequence.
 //
 // Why this layout:
 //
@@ -29,9 +31,9 @@
 //     identical times.
 //   - The stream offset, SensorThings' @iot.id and NGSI-LD's observation id are the
 //     Observation ID, so Get and Scan (downloads and stream replay, in ID order) read the
-//     'i' index. It holds a full copy of the Observation, not a pointer to the 'o' key:
-//     twice the bytes written, but Scan is one sequential iterator instead of one random
-//     read per row.
+//     by-ID index. Its blocks hold full copies of the Observations, so Scan is one
+//     sequential iterator, and a block per run of IDs (usually one commit) instead of a key
+//     per Observation halves the keys the memtable must place (idblock.go).
 //   - $count=true without a filter (request-data/count) needs a count per Datastream, and
 //     counting rows on demand is what made FROST-Server#2096 and #287 time out.
 //     The 'c' keys are written in the same atomic batch as the Observations they count, so
@@ -40,18 +42,29 @@
 //     Count with bounds counts the keys of one bounded range.
 //   - "The latest value of every Datastream" (the NGSI-LD entity view, dashboards,
 //     FROST-Server#287 and #1107) is kept in memory; on open it is one reverse seek per
-//     Datastream. LastID is the last 'i' key.
+//     Datastream. LastID is the last entry of the last block.
 //   - Results are encoded compactly, not as JSON: a kind byte, then the resultTime when
 //     there is one, then the float64 bits, one bool byte or the string bytes.
-//   - Raw uplinks are kept under their own prefix by sequence number, with a per-device
-//     index for re-decoding one device and a time index whose values are the dedup keys, so
-//     that rebuilding the de-duplication window after a restart is one range read.
+//   - Raw uplinks are written once and read rarely, in order or by device. In the LSM tree
+//     each envelope was compressed again and rewritten at every compaction, which made the
+//     archive the larger part of the store's cost per uplink; the log writes it once. The
+//     per-device index stays in Pebble, and rebuilding the de-duplication window after a
+//     restart reads the log from its last index entry before the window (rawlog.Log.Since).
+//
+// Layouts 1 and 2 (raw uplinks under 'r' with a time index under 't'; a by-ID key 'i' per
+// Observation) are moved to layout 3 on open (migrate.go).
 //
 // # Writes
 //
 // Append copies the Observations onto a bounded queue. One writer goroutine groups them into
 // Pebble batches of Options.BatchSize, or whatever arrived within Options.FlushInterval,
-// commits each batch, and only then updates the in-memory counts, latest values and last ID.
-// Flush goes through the same queue, so it returns after everything appended before it is
-// committed and synced to disk. An Observation whose ID is stored already is skipped.
+// writes each batch's keys in key order (the memtable then places each next to the one
+// before it), commits, and only then updates the in-memory counts, latest values and last
+// ID. Flush goes through the same queue, so it returns after everything appended before it
+// is committed and synced to disk, and then syncs the raw log. An Observation whose ID is
+// stored already is skipped.
+//
+// Keep appends raw uplinks to the log and their device index entries to Pebble, in that
+// order; open indexes whatever the log holds beyond the index, and numbers new uplinks past
+// an index that outlived log records lost in a crash of the machine.
 package pebblestore
