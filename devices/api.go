@@ -196,7 +196,7 @@ func (a *API) uplinks(w http.ResponseWriter, r *http.Request) {
 	if v := r.URL.Query().Get("after"); v != "" {
 		var err error
 		if after, err = strconv.ParseUint(v, 10, 64); err != nil {
-			a.fail(w, fmt.Errorf("%w: after=%q is not a sequence number", ErrInvalid, v))
+			a.fail(w, fmt.Errorf("%w: after=%q is not a sequence number", errBadQuery, v))
 			return
 		}
 	}
@@ -220,8 +220,12 @@ func (a *API) checkProfile(d Device) error {
 	if a.opt.HasProfile == nil || d.Profile == "" || a.opt.HasProfile(d.Profile, d.Firmware) {
 		return nil
 	}
-	return fmt.Errorf("%w: no firmware profile %q for firmware %q (see /api/v1/profiles)",
-		ErrInvalid, d.Profile, d.Firmware)
+	if d.Firmware == "" {
+		return fmt.Errorf("%w: no firmware profile %q (vindel profiles, or GET /api/v1/profiles, "+
+			"lists them)", ErrInvalid, d.Profile)
+	}
+	return fmt.Errorf("%w: firmware profile %q does not cover firmware %q (vindel profiles, "+
+		"or GET /api/v1/profiles, lists them)", ErrInvalid, d.Profile, d.Firmware)
 }
 
 func normalizeEUIParam(r *http.Request) (string, error) {
@@ -242,13 +246,16 @@ func decodeBody(r *http.Request, v any) error {
 }
 
 // fail maps an error to its HTTP status, the one table for this API.
+// errBadQuery is a query parameter the API cannot read.
+var errBadQuery = errors.New("bad query")
+
 func (a *API) fail(w http.ResponseWriter, err error) {
 	switch {
 	case errors.Is(err, ErrNotFound):
 		writeError(w, http.StatusNotFound, err.Error())
 	case errors.Is(err, ErrExists):
 		writeError(w, http.StatusConflict, err.Error())
-	case errors.Is(err, ErrInvalid):
+	case errors.Is(err, ErrInvalid), errors.Is(err, errBadQuery):
 		writeError(w, http.StatusBadRequest, err.Error())
 	default:
 		a.log.Error("devices API", "err", err)

@@ -197,3 +197,17 @@ func TestCreateGrowsSnapshots(t *testing.T) {
 		t.Errorf("%d devices, want %d in id order", got, want)
 	}
 }
+
+// TestSPDXLike checks the licence shapes the registry takes and refuses.
+func TestSPDXLike(t *testing.T) {
+	for s, want := range map[string]bool{
+		"CC0-1.0": true, "CC-BY-4.0": true, "ODbL-1.0": true, "CC0-1.0 OR ODbL-1.0": true,
+		"(MIT AND CC-BY-4.0)": true, "GPL-2.0-or-later WITH Classpath-exception-2.0": true,
+		"CC BY": false, "": false, "OR": false, "CC0-1.0 OR": false, "<b>x</b>": false,
+		"CC0-1.0 AND AND MIT": false, "a b c": false,
+	} {
+		if got := spdxLike(s); got != want {
+			t.Errorf("spdxLike(%q) = %v, want %v", s, got, want)
+		}
+	}
+}

@@ -180,16 +180,27 @@ func (r *Registry) Datastream(ctx context.Context, d *Device, sensor model.Senso
 }
 
 // spdxLike reports whether s has the shape of an SPDX licence identifier or expression
-// ("CC-BY-4.0", "CC0-1.0 OR ODbL-1.0"): letters, digits, '.', '-', '+' and spaces, at most 64.
+// ("CC-BY-4.0", "CC0-1.0 OR ODbL-1.0"; SPDX 2.3 annex D): identifiers of letters, digits,
+// '.', '-' and '+', joined by AND, OR or WITH, with parentheses; at most 64 bytes. "CC BY",
+// two identifiers with no operator, is not one.
 func spdxLike(s string) bool {
-	if len(s) > 64 || strings.TrimSpace(s) == "" {
+	if len(s) > 64 {
 		return false
 	}
-	for _, c := range s {
-		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
-			strings.ContainsRune(".-+ ()", c)
-		if !ok {
+	words := strings.Fields(strings.NewReplacer("(", " ", ")", " ").Replace(s))
+	if len(words)%2 == 0 {
+		return false
+	}
+	for i, w := range words {
+		operator := w == "AND" || w == "OR" || w == "WITH"
+		if operator != (i%2 == 1) {
 			return false
+		}
+		for _, c := range w {
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
+				strings.ContainsRune(".-+", c)) {
+				return false
+			}
 		}
 	}
 	return true

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -25,6 +26,24 @@ const (
 	DialectTTS           Dialect = "tts-v3-json"
 	DialectSenML         Dialect = "senml-json"
 )
+
+// EnvelopeDialects are the dialects a source may be fixed to.
+var EnvelopeDialects = []Dialect{DialectChirpStackV3, DialectChirpStackV3J, DialectChirpStackV3P,
+	DialectChirpStackV4, DialectTTS}
+
+// CheckDialect returns an error naming the choices unless d is empty (detect per message)
+// or one of EnvelopeDialects.
+func CheckDialect(d Dialect) error {
+	if d == DialectUnknown || slices.Contains(EnvelopeDialects, d) {
+		return nil
+	}
+	names := make([]string, len(EnvelopeDialects))
+	for i, e := range EnvelopeDialects {
+		names[i] = string(e)
+	}
+	return fmt.Errorf("dialect %q: not one of %s, or empty to detect each message's",
+		d, strings.Join(names, ", "))
+}
 
 // MaxPayload is the largest FRMPayload (or direct JSON payload) accepted. LoRaWAN frames are at
 // most 242 bytes; the limit leaves room for SenML and other JSON sent straight over MQTT/HTTP.
@@ -104,7 +123,7 @@ func NormalizeDevEUI(s string) (string, error) {
 	}
 	b, err := hex.DecodeString(s)
 	if err != nil {
-		return "", fmt.Errorf("%w: %q: %w", ErrNoDevEUI, s, err)
+		return "", fmt.Errorf("%w: %q is not 16 hex digits (0-9, a-f)", ErrNoDevEUI, s)
 	}
 	return hex.EncodeToString(b), nil
 }

@@ -16,6 +16,12 @@ import (
 func replayCmd(ctx context.Context, args []string, stderr io.Writer) error {
 	fl := flag.NewFlagSet("replay", flag.ContinueOnError)
 	fl.SetOutput(stderr)
+	fl.Usage = func() {
+		fmt.Fprintln(stderr, "usage: vindel replay [flags] FILE...\n\n"+
+			"Publishes recorded uplinks, JSON Lines of {\"topic\": ..., \"payload\": {...}},\n"+
+			"as deploy/samples/uplinks.jsonl holds them.\n\nflags:")
+		fl.PrintDefaults()
+	}
 	var opt replay.Options
 	fl.StringVar(&opt.Broker, "broker", "tcp://127.0.0.1:1883", "MQTT broker URL")
 	fl.Float64Var(&opt.Rate, "rate", 1, "messages per second")

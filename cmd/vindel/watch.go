@@ -18,7 +18,7 @@ import (
 func watchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fl := flag.NewFlagSet("watch", flag.ContinueOnError)
 	fl.SetOutput(stderr)
-	hub := fl.String("hub", "ws://127.0.0.1:8080", "WebSocket base URL of the hub")
+	hub := fl.String("hub", "ws://127.0.0.1:8080", "base URL of the hub (ws, wss, http or https)")
 	devEUI := fl.String("deveui", "", "only this DevEUI (comma-separated for several)")
 	property := fl.String("property", "", "only this observed property, e.g. air_temperature")
 	from := fl.Int64("from", -1, "replay from after this offset (default: live only)")
@@ -26,10 +26,14 @@ func watchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 
+	base, err := streamBase(*hub)
+	if err != nil {
+		return err
+	}
 	last := *from
 	backoff := time.Second
 	for ctx.Err() == nil {
-		err := watchOnce(ctx, *hub, *devEUI, *property, &last, stdout)
+		err := watchOnce(ctx, base, *devEUI, *property, &last, stdout)
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -41,6 +45,25 @@ func watchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		backoff = min(2*backoff, 30*time.Second)
 	}
 	return nil
+}
+
+// streamBase turns the hub's URL into the stream's WebSocket base: http becomes ws and https
+// wss, as the device command takes http URLs of the same hub.
+func streamBase(hub string) (string, error) {
+	u, err := url.Parse(hub)
+	if err != nil {
+		return "", fmt.Errorf("watch: -hub %q: %w", hub, err)
+	}
+	switch u.Scheme {
+	case "http":
+		u.Scheme = "ws"
+	case "https":
+		u.Scheme = "wss"
+	case "ws", "wss":
+	default:
+		return "", fmt.Errorf("watch: -hub %q: want a ws, wss, http or https URL", hub)
+	}
+	return u.String(), nil
 }
 
 type streamFrame struct {

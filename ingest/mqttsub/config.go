@@ -75,6 +75,9 @@ func (c Config) withDefaults() (Config, error) {
 	if err := checkBroker(c.Broker); err != nil {
 		return c, err
 	}
+	if err := ingest.CheckDialect(c.Dialect); err != nil {
+		return c, fmt.Errorf("mqttsub: %w", err)
+	}
 	if len(c.Topics) == 0 {
 		c.Topics = []string{TopicChirpStackUp, TopicTTSUp}
 	}

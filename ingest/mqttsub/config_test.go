@@ -68,6 +68,10 @@ func TestConfigRejects(t *testing.T) {
 		{"empty filter", Config{Name: "n", Broker: "tcp://h:1", Topics: []string{""}}, "empty"},
 		{"group slash", Config{Name: "n", Broker: "tcp://h:1", SharedGroup: "a/b"}, "shared"},
 		{"qos 3", Config{Name: "n", Broker: "tcp://h:1", QoS: 3}, "QoS"},
+		{"unknown dialect", Config{Name: "n", Broker: "tcp://h:1", Dialect: "bogus"},
+			"chirpstack-v4-json"},
+		{"senml is no envelope", Config{Name: "n", Broker: "tcp://h:1", Dialect: "senml-json"},
+			"not one of"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

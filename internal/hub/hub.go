@@ -117,7 +117,10 @@ func (h *Hub) buildSources() error {
 	if len(srcs) == 0 && h.broker != nil {
 		srcs = []config.MQTTSource{{Name: "embedded", Broker: h.broker.MQTTURL()}}
 	}
-	for _, c := range srcs {
+	for i, c := range srcs {
+		if c.Name == "" {
+			c.Name = fmt.Sprintf("mqtt-%d", i) // the VINDEL_MQTT_<i>_ index
+		}
 		s, err := mqttsub.New(mqttsub.Config{
 			Name: c.Name, Broker: c.Broker, ClientID: c.ClientID, Username: c.Username,
 			Password: c.Password, Topics: c.Topics, QoS: byte(c.QoS),

@@ -54,7 +54,7 @@ func (p *Pipeline) process(m ingest.Message) result {
 	prof, ok := p.d.Profiles.Select(dev.Profile, dev.Firmware)
 	if !ok {
 		r.outcome = store.OutcomeNoProfile
-		r.err = fmt.Errorf("no firmware profile %q for firmware %q", dev.Profile, dev.Firmware)
+		r.err = fmt.Errorf("no firmware profile %q covers firmware %q", dev.Profile, dev.Firmware)
 		return r
 	}
 	r.profile = prof
