@@ -91,3 +91,17 @@ func TestDeviceCommands(t *testing.T) {
 		t.Errorf("removed device still listed: %s", out)
 	}
 }
+
+// TestStreamBase checks the hub URLs watch takes: the device command's http ones too.
+func TestStreamBase(t *testing.T) {
+	for in, want := range map[string]string{
+		"ws://127.0.0.1:8080": "ws://127.0.0.1:8080", "http://hub:8080": "ws://hub:8080",
+		"https://data.example.se": "wss://data.example.se", "wss://x/": "wss://x/",
+		"ftp://x": "", "127.0.0.1:8080": "",
+	} {
+		got, err := streamBase(in)
+		if (err != nil) != (want == "") || got != want {
+			t.Errorf("streamBase(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+}

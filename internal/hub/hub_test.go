@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"log/slog"
 	"net"
 	"net/http"
@@ -92,9 +93,12 @@ func TestEndToEndMosquitto(t *testing.T) {
 	broker := testenv.Mosquitto(t)
 	r := startHub(t, func(c *config.Config) {
 		c.Broker.Enabled = false
-		c.MQTT = []config.MQTTSource{{Name: "mosquitto", Broker: broker}}
+		c.MQTT = []config.MQTTSource{{Broker: broker}} // no name: called mqtt-0
 	})
 	endToEnd(t, r, broker)
+	if n := testutil.ToFloat64(r.h.metrics.Uplinks.WithLabelValues("mqtt-0", "decoded")); n == 0 {
+		t.Error("no decoded uplinks counted under the source name mqtt-0")
+	}
 }
 
 // TestEndToEndEmbeddedBroker is the same through the embedded broker of `make run`.
