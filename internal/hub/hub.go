@@ -118,9 +118,7 @@ func (h *Hub) buildSources() error {
 		srcs = []config.MQTTSource{{Name: "embedded", Broker: h.broker.MQTTURL()}}
 	}
 	for i, c := range srcs {
-		if c.Name == "" {
-			c.Name = fmt.Sprintf("mqtt-%d", i) // the VINDEL_MQTT_<i>_ index
-		}
+		c.Name = sourceName(c, i)
 		s, err := mqttsub.New(mqttsub.Config{
 			Name: c.Name, Broker: c.Broker, ClientID: c.ClientID, Username: c.Username,
 			Password: c.Password, Topics: c.Topics, QoS: byte(c.QoS),

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/vindel-hub/vindel/internal/config"
 	"net/http"
 	"sync"
 )
@@ -93,6 +94,9 @@ func (h *Hub) ready(ctx context.Context) error {
 	if _, err := h.store.LastID(ctx); err != nil {
 		return fmt.Errorf("store: %w", err)
 	}
+	if err := h.store.Health(); err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
 	for i, s := range h.sources {
 		if !s.Ready() {
 			return fmt.Errorf("mqtt source %d (%s) is not connected", i, h.sourceName(i))
@@ -103,9 +107,18 @@ func (h *Hub) ready(ctx context.Context) error {
 
 func (h *Hub) sourceName(i int) string {
 	if len(h.cfg.MQTT) > i {
-		return h.cfg.MQTT[i].Name
+		return sourceName(h.cfg.MQTT[i], i)
 	}
 	return "embedded"
+}
+
+// sourceName is the name of the i-th configured MQTT source: its own, or mqtt-<i>, after
+// its VINDEL_MQTT_<i>_ index.
+func sourceName(c config.MQTTSource, i int) string {
+	if c.Name != "" {
+		return c.Name
+	}
+	return fmt.Sprintf("mqtt-%d", i)
 }
 
 func writeStatus(w http.ResponseWriter, err error) {

@@ -174,8 +174,9 @@ func (w *writer) writeBlocks(es []idEntry, committedMax uint64) error {
 	return nil
 }
 
-// fill merges entries whose IDs are at or below the highest committed one into the blocks
-// that may hold them; below every block, they start a new one.
+// fill merges entries whose IDs are at or below the highest committed one, sorted by ID,
+// into the blocks that may hold them; a run of them below every block starts a new one. A
+// block that grows past maxBlock is split, so that fills in any order cost what appends do.
 func (w *writer) fill(es []idEntry) error {
 	if len(es) == 0 {
 		return nil
@@ -185,29 +186,42 @@ func (w *writer) fill(es []idEntry) error {
 		return err
 	}
 	defer it.Close()
-	merged := map[uint64][]idEntry{} // by block key, the blocks to rewrite
+	var targets []*fillTarget
+	var cur *fillTarget
 	for _, e := range es {
-		first := e.id
-		var old []idEntry
-		if blockFor(it, e.id) {
-			first = binary.BigEndian.Uint64(it.Key()[1:])
-			if old, err = decodeBlock(it.Key(), it.Value()); err != nil {
-				return err
-			}
-		} else if err := it.Error(); err != nil {
+		hasBlock := blockFor(it, e.id)
+		if err := it.Error(); err != nil {
 			return err
 		}
-		if m, ok := merged[first]; ok {
-			old = m
-		} else {
-			old = ownEntries(old) // the iterator's value changes with its next move
+		switch {
+		case hasBlock && (cur == nil || binary.BigEndian.Uint64(it.Key()[1:]) != cur.first):
+			old, err := decodeBlock(it.Key(), it.Value())
+			if err != nil {
+				return err
+			}
+			cur = &fillTarget{first: old[0].id, entries: ownEntries(old)}
+			targets = append(targets, cur)
+		case !hasBlock && cur == nil:
+			cur = &fillTarget{first: e.id} // below every block
+			targets = append(targets, cur)
 		}
-		merged[first] = insertEntry(old, e)
+		cur.entries = append(cur.entries, idEntry{id: e.id, rec: slices.Clone(e.rec)})
 	}
-	for first, block := range merged {
-		_ = w.batch.Set(blockKey(nil, first), appendBlock(nil, block), nil)
+	for _, t := range targets {
+		slices.SortFunc(t.entries, func(a, b idEntry) int { return cmpUint(a.id, b.id) })
+		for block := t.entries; len(block) > 0; block = block[min(len(block), maxBlock):] {
+			part := block[:min(len(block), maxBlock)]
+			_ = w.batch.Set(blockKey(nil, part[0].id), appendBlock(nil, part), nil)
+		}
 	}
 	return nil
+}
+
+// fillTarget is a block that fill rewrites: one from the database with the IDs merged into
+// it, or a new one below every block.
+type fillTarget struct {
+	first   uint64
+	entries []idEntry
 }
 
 // ownEntries copies es and their records.
@@ -217,15 +231,6 @@ func ownEntries(es []idEntry) []idEntry {
 		own[i] = idEntry{id: e.id, rec: slices.Clone(e.rec)}
 	}
 	return own
-}
-
-// insertEntry inserts e into es, sorted by ID, copying its record.
-func insertEntry(es []idEntry, e idEntry) []idEntry {
-	e.rec = slices.Clone(e.rec)
-	i, _ := slices.BinarySearchFunc(es, e.id, func(x idEntry, id uint64) int {
-		return cmpUint(x.id, id)
-	})
-	return slices.Insert(es, i, e)
 }
 
 func cmpUint(a, b uint64) int {

@@ -134,6 +134,17 @@ func open(dir string, opt Options, log *slog.Logger, fs vfs.FS) (*Store, error) 
 	return s, nil
 }
 
+// Health returns the failure that stopped the store taking writes, of its Observations or
+// of its raw log, or nil; /readyz reports it, since a hub that cannot write acknowledges
+// nothing.
+func (s *Store) Health() error {
+	if err := s.enter(); err != nil {
+		return err
+	}
+	defer s.life.RUnlock()
+	return errors.Join(s.writer.failure(), s.raw.Err())
+}
+
 // writeOptions returns the commit options: synced when Options.Sync or when forced.
 func (s *Store) writeOptions(forceSync bool) *pebble.WriteOptions {
 	if s.opt.Sync || forceSync {

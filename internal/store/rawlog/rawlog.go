@@ -47,8 +47,10 @@ type Record struct {
 
 const (
 	headerLen = 4 + 4 + 8 + 8
-	// maxPayload bounds one record; a length above it in a file is damage, not data.
-	maxPayload = 16 << 20
+	// maxPayload bounds one record: the largest MQTT packet (MQTT 3.1.1 §2.2.3, 256 MiB), so
+	// that any envelope a broker delivers can be kept. A length above it in a file is damage;
+	// a length beyond the file's end too, so a damaged length never makes a large allocation.
+	maxPayload = 256 << 20
 	// sparseEvery and sparseBytes set the density of the in-memory index: an entry at least
 	// every this many records or bytes, which bounds what Get reads before it finds a record.
 	sparseEvery = 32
@@ -192,6 +194,13 @@ func (l *Log) Append(recs ...Record) error {
 	l.lastSeq = prev
 	l.dirty = true
 	return nil
+}
+
+// Err returns the failure that stopped the log taking records, or nil.
+func (l *Log) Err() error {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return l.failed
 }
 
 // fail makes err sticky: after a failed write the file's end is unknown.
