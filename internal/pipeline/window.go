@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"crypto/sha256"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,9 +20,27 @@ type window struct {
 	epoch     time.Time     // at and expiry count from here, on the monotonic clock
 
 	mu    sync.Mutex
-	keys  map[string]stamp
+	keys  map[windowKey]stamp
 	order []entry // oldest first from head, for expiry
 	head  int
+}
+
+// windowKey is a key as the window holds it: the key's bytes inline, or for a key too long
+// for that a SHA-256 of it. Neither it nor stamp holds a pointer, so the garbage collector
+// does not walk a window of millions of keys.
+type windowKey [1 + 47]byte
+
+func keyOf(s string) windowKey {
+	var k windowKey
+	if len(s) < len(k) {
+		k[0] = byte(len(s))
+		copy(k[1:], s)
+		return k
+	}
+	sum := sha256.Sum256([]byte(s))
+	k[0] = 0xff
+	copy(k[1:], sum[:])
+	return k
 }
 
 // stamp is what the window knows of a key: the reception times of the uplinks seen under it
@@ -30,8 +49,9 @@ type window struct {
 // Reception times are Unix nanoseconds and at is nanoseconds since the window's epoch, which
 // keeps the map's values small.
 type stamp struct {
-	first int64   // the first reception time, inline: most keys never get a second
-	more  []int64 // later ones, oldest first
+	first int64                  // the first reception time: most keys never get a second
+	more  [timesPerKey - 1]int64 // later ones, oldest first
+	n     int8                   // how many of more are set
 	at    int64
 }
 
@@ -39,12 +59,12 @@ type stamp struct {
 const timesPerKey = 4
 
 type entry struct {
-	key string
+	key windowKey
 	at  int64 // when it was remembered
 }
 
 func newWindow(ttl, tolerance time.Duration) *window {
-	return &window{ttl: ttl, tolerance: tolerance, keys: map[string]stamp{}, epoch: time.Now()}
+	return &window{ttl: ttl, tolerance: tolerance, keys: map[windowKey]stamp{}, epoch: time.Now()}
 }
 
 // seen records key with the uplink's reception time (zero when the envelope has none) and
@@ -55,29 +75,32 @@ func (w *window) seen(key string, receivedAt time.Time) bool {
 	if !receivedAt.IsZero() {
 		received = receivedAt.UnixNano()
 	}
+	k := keyOf(key)
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.expire(now)
-	st, ok := w.keys[key]
+	st, ok := w.keys[k]
 	switch {
 	case !ok:
 		st.first = received
 	case w.copyOf(st.first, received):
 		return true
 	default:
-		for _, prev := range st.more {
+		for _, prev := range st.more[:st.n] {
 			if w.copyOf(prev, received) {
 				return true
 			}
 		}
-		if len(st.more) == timesPerKey-1 {
-			st.more = st.more[1:]
+		if int(st.n) == len(st.more) {
+			copy(st.more[:], st.more[1:])
+			st.n--
 		}
-		st.more = append(st.more, received)
+		st.more[st.n] = received
+		st.n++
 	}
 	st.at = now
-	w.keys[key] = st
-	w.order = append(w.order, entry{key, now})
+	w.keys[k] = st
+	w.order = append(w.order, entry{k, now})
 	return false
 }
 

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -73,5 +74,22 @@ func TestWindowCopiesOutOfOrder(t *testing.T) {
 	}
 	if !w.seen("k", t0.Add(time.Hour)) {
 		t.Error("a copy of the second uplink was not recognised")
+	}
+}
+
+// TestWindowLongKeys checks keys longer than the window holds inline, which it hashes: the
+// same key is a duplicate, keys that differ only at their end are not.
+func TestWindowLongKeys(t *testing.T) {
+	w := newWindow(time.Hour, time.Minute)
+	long := strings.Repeat("a1b2c3d4e5f60708:", 4)
+	t0 := time.Now()
+	if w.seen(long+"x", t0) || w.seen(long+"y", t0) {
+		t.Fatal("first sight of a long key reported as a duplicate")
+	}
+	if !w.seen(long+"x", t0) {
+		t.Error("the same long key again not reported as a duplicate")
+	}
+	if keyOf(long+"x") == keyOf(long+"y") || keyOf("ab") == keyOf("ab\x00") {
+		t.Error("distinct keys map to one window key")
 	}
 }
