@@ -14,10 +14,14 @@ HUB=http://127.0.0.1:$HTTP_PORT
 "$BIN" serve &
 hub=$!
 replay=
+watch=
 cleanup() {
 	[ -n "$replay" ] && kill "$replay" 2>/dev/null || true
-	kill "$hub" 2>/dev/null || true
-	wait "$hub" 2>/dev/null || true
+	[ -n "$watch" ] && kill "$watch" 2>/dev/null || true
+	if [ -n "$hub" ]; then
+		kill "$hub" 2>/dev/null || true
+		wait "$hub" 2>/dev/null || true
+	fi
 }
 trap cleanup EXIT INT TERM
 
@@ -66,5 +70,11 @@ cat <<TEXT
   stays in $VINDEL_DATA_DIR.
 
 TEXT
-"$BIN" watch -hub "ws://127.0.0.1:$HTTP_PORT" || true
-wait "$hub"
+"$BIN" watch -hub "ws://127.0.0.1:$HTTP_PORT" &
+watch=$!
+# Until the hub stops, by Ctrl-C or on its own: then the replay and the watch stop too.
+status=0
+wait "$hub" || status=$?
+hub_pid=$hub
+hub=
+echo "run: the hub (pid $hub_pid) stopped with status $status" >&2
