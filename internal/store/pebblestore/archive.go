@@ -42,6 +42,24 @@ func (s *Store) Keep(ctx context.Context, rs ...store.RawUplink) (uint64, error)
 	// sequence number never sees a later one before an earlier one.
 	s.archiveMu.Lock()
 	defer s.archiveMu.Unlock()
+	seq, err := s.appendLog(rs)
+	if err != nil {
+		return 0, fmt.Errorf("pebblestore: keep: %w", err)
+	}
+	if err := s.index(rs, seq-uint64(len(rs))+1); err != nil {
+		return 0, fmt.Errorf("pebblestore: keep: %w", err)
+	}
+	if s.opt.Sync {
+		if err := s.raw.Sync(); err != nil {
+			return 0, fmt.Errorf("pebblestore: keep: %w", err)
+		}
+	}
+	return seq, nil
+}
+
+// appendLog numbers rs after the last sequence number, encodes them into one reused buffer
+// and appends them to the log in one write. It returns the last number; archiveMu is held.
+func (s *Store) appendLog(rs []store.RawUplink) (uint64, error) {
 	recs, buf, ends := s.recs[:0], s.rawBuf[:0], s.rawEnds[:0]
 	seq := s.seq
 	for _, r := range rs {
@@ -50,7 +68,7 @@ func (s *Store) Keep(ctx context.Context, rs ...store.RawUplink) (uint64, error)
 		}
 		at, err := nanos(r.ReceivedAt)
 		if err != nil {
-			return 0, fmt.Errorf("pebblestore: keep: receivedAt: %w", err)
+			return 0, fmt.Errorf("receivedAt: %w", err)
 		}
 		seq++
 		buf = appendRaw(buf, r, at)
@@ -62,6 +80,7 @@ func (s *Store) Keep(ctx context.Context, rs ...store.RawUplink) (uint64, error)
 		recs[i].Payload = buf[start:end]
 		start = end
 	}
+
 	err := s.raw.Append(recs...) // copies what it writes
 	clear(recs)
 	s.recs, s.rawBuf, s.rawEnds = recs, buf[:0], ends
@@ -69,18 +88,9 @@ func (s *Store) Keep(ctx context.Context, rs ...store.RawUplink) (uint64, error)
 		s.rawBuf = nil // not held on to after a burst of large envelopes
 	}
 	if err != nil {
-		return 0, fmt.Errorf("pebblestore: keep: %w", err)
+		return 0, err
 	}
 	s.seq = seq // taken by the log, whatever becomes of the index
-
-	if err := s.index(rs, seq-uint64(len(rs))+1); err != nil {
-		return 0, fmt.Errorf("pebblestore: keep: %w", err)
-	}
-	if s.opt.Sync {
-		if err := s.raw.Sync(); err != nil {
-			return 0, fmt.Errorf("pebblestore: keep: %w", err)
-		}
-	}
 	return seq, nil
 }
 
