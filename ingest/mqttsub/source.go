@@ -149,6 +149,7 @@ func (s *Source) clientOptions(ctx context.Context, lost chan<- error) *mqtt.Cli
 		SetConnectRetry(false).
 		SetOrderMatters(true). // one message at a time: a blocked handler is backpressure
 		SetAutoAckDisabled(true).
+		SetStore(noStore{}).
 		SetConnectionLostHandler(func(_ mqtt.Client, err error) {
 			s.setReady(false)
 			select {
