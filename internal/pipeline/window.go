@@ -21,8 +21,7 @@ type window struct {
 
 	mu    sync.Mutex
 	keys  map[windowKey]stamp
-	order []entry // oldest first from head, for expiry
-	head  int
+	order entryQueue // oldest first, for expiry
 }
 
 // windowKey is a key as the window holds it: the key's bytes inline, or for a key too long
@@ -100,7 +99,7 @@ func (w *window) seen(key string, receivedAt time.Time) bool {
 	}
 	st.at = now
 	w.keys[k] = st
-	w.order = append(w.order, entry{k, now})
+	w.order.push(entry{k, now})
 	return false
 }
 
@@ -113,17 +112,50 @@ func (w *window) copyOf(prev, received int64) bool {
 }
 
 func (w *window) expire(now int64) {
-	for w.head < len(w.order) && time.Duration(now-w.order[w.head].at) > w.ttl {
-		e := w.order[w.head]
+	for {
+		e, ok := w.order.front()
+		if !ok || time.Duration(now-e.at) <= w.ttl {
+			return
+		}
 		if st, ok := w.keys[e.key]; ok && st.at == e.at { // else remembered again since
 			delete(w.keys, e.key)
 		}
-		w.order[w.head] = entry{}
-		w.head++
+		w.order.pop()
 	}
-	if w.head > 1024 && w.head > len(w.order)/2 {
-		w.order = append(w.order[:0], w.order[w.head:]...)
-		w.head = 0
+}
+
+// entryQueue is a queue of entries in fixed chunks: a growing window appends without ever
+// copying what it holds, and expiry frees whole chunks.
+type entryQueue struct {
+	chunks [][]entry // each of capacity queueChunk; the first from head on is live
+	head   int
+}
+
+const queueChunk = 4096
+
+func (q *entryQueue) push(e entry) {
+	if n := len(q.chunks); n == 0 || len(q.chunks[n-1]) == queueChunk {
+		q.chunks = append(q.chunks, make([]entry, 0, queueChunk))
+	}
+	last := &q.chunks[len(q.chunks)-1]
+	*last = append(*last, e)
+}
+
+// front returns the oldest entry, if there is one.
+func (q *entryQueue) front() (entry, bool) {
+	if len(q.chunks) == 0 || q.head >= len(q.chunks[0]) {
+		return entry{}, false
+	}
+	return q.chunks[0][q.head], true
+}
+
+// pop drops the oldest entry; front must have returned one.
+func (q *entryQueue) pop() {
+	q.head++
+	if q.head == queueChunk {
+		q.chunks[0] = nil
+		q.chunks = q.chunks[1:]
+		q.head = 0
 	}
 }
 

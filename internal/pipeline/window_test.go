@@ -93,3 +93,38 @@ func TestWindowLongKeys(t *testing.T) {
 		t.Error("distinct keys map to one window key")
 	}
 }
+
+// TestEntryQueue pushes and pops across chunk boundaries: entries come out in order, and
+// an emptied queue takes new ones.
+func TestEntryQueue(t *testing.T) {
+	var q entryQueue
+	next, popped := int64(0), int64(0)
+	pop := func(n int) {
+		for range n {
+			e, ok := q.front()
+			if !ok || e.at != popped {
+				t.Fatalf("front = %d, %v; want %d", e.at, ok, popped)
+			}
+			q.pop()
+			popped++
+		}
+	}
+	push := func(n int) {
+		for range n {
+			q.push(entry{at: next})
+			next++
+		}
+	}
+	push(3*queueChunk + 7)
+	pop(2*queueChunk + 1)
+	push(queueChunk)
+	pop(int(next - popped))
+	if _, ok := q.front(); ok {
+		t.Fatal("front of an empty queue")
+	}
+	push(5)
+	pop(5)
+	if len(q.chunks) > 1 {
+		t.Fatalf("%d chunks held for an empty queue", len(q.chunks))
+	}
+}

@@ -44,7 +44,8 @@
 //     FROST-Server#287 and #1107) is kept in memory; on open it is one reverse seek per
 //     Datastream. LastID is the last entry of the last block.
 //   - Results are encoded compactly, not as JSON: a kind byte, then the resultTime when
-//     there is one, then the float64 bits, one bool byte or the string bytes.
+//     there is one and it is not the phenomenonTime (a flag in the kind byte says which),
+//     then the float64 bits, one bool byte or the string bytes.
 //   - Raw uplinks are written once and read rarely, in order or by device. In the LSM tree
 //     each envelope was compressed again and rewritten at every compaction, which made the
 //     archive the larger part of the store's cost per uplink; the log writes it once. The

@@ -62,6 +62,9 @@ var resultSeeds = []model.Observation{
 	{ID: 3, DatastreamID: 1, PhenomenonTime: t0, ResultTime: t0, Result: model.Bool(true)},
 	{ID: 4, DatastreamID: 1, PhenomenonTime: t0, Result: model.Value{}},
 	{ID: 5, DatastreamID: 1, PhenomenonTime: t0, Result: model.String("")},
+	// A device's own time: the resultTime (reception) differs and is stored.
+	{ID: 6, DatastreamID: 2, PhenomenonTime: t0, ResultTime: t0.Add(90 * time.Second),
+		Result: model.Number(3)},
 }
 
 func TestResultRoundTrip(t *testing.T) {

@@ -11,8 +11,14 @@ import (
 	"github.com/vindel-hub/vindel/internal/store"
 )
 
-// flagResultTime in the kind byte says that a resultTime follows it.
-const flagResultTime = 0x80
+// Flags in the kind byte: flagResultTime, that a resultTime follows it; flagResultAtPhenomenon,
+// that the resultTime is the phenomenonTime, as it is for every value without a device time
+// of its own, which saves eight of an Observation's bytes in both indexes.
+const (
+	flagResultTime         = 0x80
+	flagResultAtPhenomenon = 0x40
+	kindFlags              = flagResultTime | flagResultAtPhenomenon
+)
 
 // errCorrupt is wrapped by every decoding error: the bytes on disk are not what this
 // package writes.
@@ -22,12 +28,15 @@ var errCorrupt = errors.New("corrupt record")
 // (8 bytes) when it is set, then the payload: float64 bits, one bool byte or the string.
 func appendResult(dst []byte, o model.Observation) ([]byte, error) {
 	kind := byte(o.Result.Kind)
-	if kind&flagResultTime != 0 || o.Result.Kind > model.KindBool {
+	if kind&kindFlags != 0 || o.Result.Kind > model.KindBool {
 		return dst, fmt.Errorf("result kind %d: unknown", o.Result.Kind)
 	}
-	if o.ResultTime.IsZero() {
+	switch {
+	case o.ResultTime.IsZero():
 		dst = append(dst, kind)
-	} else {
+	case o.ResultTime.Equal(o.PhenomenonTime):
+		dst = append(dst, kind|flagResultAtPhenomenon)
+	default:
 		rt, err := nanos(o.ResultTime)
 		if err != nil {
 			return dst, fmt.Errorf("resultTime: %w", err)
@@ -53,21 +62,27 @@ func boolByte(b bool) byte {
 	return 0
 }
 
-// decodeResult reads what appendResult wrote into o's Result and ResultTime.
+// decodeResult reads what appendResult wrote into o's Result and ResultTime; o's
+// PhenomenonTime is set already.
 func decodeResult(b []byte, o *model.Observation) error {
 	if len(b) == 0 {
 		return fmt.Errorf("empty result: %w", errCorrupt)
 	}
 	kind, rest := b[0], b[1:]
 	o.ResultTime = time.Time{}
-	if kind&flagResultTime != 0 {
+	switch kind & kindFlags {
+	case kindFlags:
+		return fmt.Errorf("result kind %#x: both resultTime flags: %w", kind, errCorrupt)
+	case flagResultAtPhenomenon:
+		o.ResultTime = o.PhenomenonTime
+	case flagResultTime:
 		if len(rest) < 8 {
 			return fmt.Errorf("short resultTime: %w", errCorrupt)
 		}
 		o.ResultTime = fromNanos(int64(binary.BigEndian.Uint64(rest)))
 		rest = rest[8:]
 	}
-	switch model.Kind(kind &^ flagResultTime) {
+	switch model.Kind(kind &^ kindFlags) {
 	case model.KindNull:
 		o.Result = model.Value{}
 		return wantLen(rest, 0)
