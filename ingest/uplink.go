@@ -41,7 +41,7 @@ func CheckDialect(d Dialect) error {
 	for i, e := range EnvelopeDialects {
 		names[i] = string(e)
 	}
-	return fmt.Errorf("dialect %q: not one of %s, or empty to detect each message's",
+	return fmt.Errorf("dialect %q: not one of %s (or empty: detected per message)",
 		d, strings.Join(names, ", "))
 }
 

@@ -30,11 +30,14 @@ func replayCmd(ctx context.Context, args []string, stderr io.Writer) error {
 	qos := fl.Int("qos", 1, "MQTT QoS")
 	// A replay started again must not repeat the frame counters of the last one, or the hub
 	// drops its uplinks as duplicates: start the rounds from the clock.
-	fl.IntVar(&opt.FirstRound, "first-round", int(time.Now().Unix()%(1<<24)),
-		"round the frame counters start from (default: from the clock)")
+	fl.IntVar(&opt.FirstRound, "first-round", 0,
+		"round the frame counters start from; 0: from the clock")
 	fl.StringVar(&opt.ClientID, "client-id", "vindel-replay", "MQTT client id")
 	if err := fl.Parse(args); err != nil {
 		return err
+	}
+	if opt.FirstRound == 0 {
+		opt.FirstRound = int(time.Now().Unix() % (1 << 24))
 	}
 	if fl.NArg() == 0 {
 		return fmt.Errorf("replay: name one or more recording files (JSON Lines)")
