@@ -67,6 +67,13 @@ type Config struct {
 	HandleTimeout time.Duration
 }
 
+// Check reports what is wrong with c, as New would, without starting anything: a hub checks
+// its sources before it opens its store.
+func (c Config) Check() error {
+	_, err := c.withDefaults()
+	return err
+}
+
 // withDefaults validates c and fills in its zero fields.
 func (c Config) withDefaults() (Config, error) {
 	if c.Name == "" {

@@ -56,6 +56,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Hub, error)
 
 func (h *Hub) build(ctx context.Context) (err error) {
 	cfg, log := h.cfg, h.log
+	if err = checkSources(cfg.MQTT); err != nil {
+		return err
+	}
 	if err = os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return fmt.Errorf("hub: data dir: %w", err)
 	}
@@ -118,16 +121,32 @@ func (h *Hub) buildSources() error {
 		srcs = []config.MQTTSource{{Name: "embedded", Broker: h.broker.MQTTURL()}}
 	}
 	for i, c := range srcs {
-		c.Name = sourceName(c, i)
-		s, err := mqttsub.New(mqttsub.Config{
-			Name: c.Name, Broker: c.Broker, ClientID: c.ClientID, Username: c.Username,
-			Password: c.Password, Topics: c.Topics, QoS: byte(c.QoS),
-			Dialect: ingest.Dialect(c.Dialect), SharedGroup: c.SharedGroup,
-		}, h.pipeline, h.metrics, h.log.With("component", "mqtt"))
+		s, err := mqttsub.New(sourceConfig(c, i), h.pipeline, h.metrics,
+			h.log.With("component", "mqtt"))
 		if err != nil {
-			return fmt.Errorf("hub: mqtt source %q: %w", c.Name, err)
+			return fmt.Errorf("hub: mqtt source %q: %w", sourceName(c, i), err)
 		}
 		h.sources = append(h.sources, s)
+	}
+	return nil
+}
+
+// sourceConfig is the i-th configured MQTT source as mqttsub takes it.
+func sourceConfig(c config.MQTTSource, i int) mqttsub.Config {
+	return mqttsub.Config{
+		Name: sourceName(c, i), Broker: c.Broker, ClientID: c.ClientID, Username: c.Username,
+		Password: c.Password, Topics: c.Topics, QoS: byte(c.QoS),
+		Dialect: ingest.Dialect(c.Dialect), SharedGroup: c.SharedGroup,
+	}
+}
+
+// checkSources reports the first configured MQTT source that could not start, before
+// anything is opened.
+func checkSources(srcs []config.MQTTSource) error {
+	for i, c := range srcs {
+		if err := sourceConfig(c, i).Check(); err != nil {
+			return fmt.Errorf("hub: mqtt source %q: %w", sourceName(c, i), err)
+		}
 	}
 	return nil
 }

@@ -5,10 +5,13 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -291,4 +294,20 @@ func TestStartFailsPlainly(t *testing.T) {
 		t.Fatalf("New after a failed start on the same data dir: %v", err)
 	}
 	h.close()
+}
+
+// TestBadSourceFailsFirst checks that a misconfigured MQTT source stops start-up before the
+// hub creates or opens anything in its data directory.
+func TestBadSourceFailsFirst(t *testing.T) {
+	cfg := config.Default()
+	cfg.DataDir = filepath.Join(t.TempDir(), "data")
+	cfg.MQTT = []config.MQTTSource{{Broker: "tcp://127.0.0.1:1", Dialect: "bogus"}}
+	_, err := New(context.Background(), cfg, slog.New(slog.DiscardHandler))
+	if err == nil || !strings.Contains(err.Error(), `mqtt source "mqtt-0"`) ||
+		!strings.Contains(err.Error(), "chirpstack-v4-json") {
+		t.Fatalf("New with a bogus dialect = %v, want an error naming mqtt-0 and the dialects", err)
+	}
+	if _, err := os.Stat(cfg.DataDir); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("data dir touched before the sources were checked: %v", err)
+	}
 }
