@@ -17,7 +17,8 @@ const DefaultLicence = "CC0-1.0"
 func normalize(d *Device) error {
 	eui, err := ingest.NormalizeDevEUI(d.DevEUI)
 	if err != nil {
-		return fmt.Errorf("%w: devEui: %w", ErrInvalid, err)
+		return fmt.Errorf("%w: devEui %q is not 16 hex digits (0-9, a-f; ':', '-' or spaces "+
+			"may separate them)", ErrInvalid, d.DevEUI)
 	}
 	d.DevEUI = eui
 	d.Name = strings.TrimSpace(d.Name)
