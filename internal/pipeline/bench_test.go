@@ -11,12 +11,9 @@ import (
 	"time"
 
 	"github.com/vindel-hub/vindel/devices"
-	firmwareprofiles "github.com/vindel-hub/vindel/firmware-profiles"
 	"github.com/vindel-hub/vindel/ingest"
-	"github.com/vindel-hub/vindel/internal/codec/builtin"
 	"github.com/vindel-hub/vindel/internal/metrics"
 	"github.com/vindel-hub/vindel/internal/model"
-	"github.com/vindel-hub/vindel/internal/profile"
 	"github.com/vindel-hub/vindel/internal/store"
 	"github.com/vindel-hub/vindel/internal/store/memstore"
 	"github.com/vindel-hub/vindel/internal/store/pebblestore"
@@ -68,15 +65,7 @@ func BenchmarkPipeline(b *testing.B) {
 func benchPipeline(b *testing.B, st backend) {
 	ctx := context.Background()
 	log := slog.New(slog.DiscardHandler)
-	reg, err := devices.Open(ctx, filepath.Join(b.TempDir(), "r.db"), log)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer reg.Close()
-	profiles, err := profile.Load(firmwareprofiles.FS, builtin.Decoders())
-	if err != nil {
-		b.Fatal(err)
-	}
+	reg, profiles := openRegistry(b, log), shippedProfiles(b)
 	const ndev = 1000
 	for i := range ndev {
 		if _, err := reg.Create(ctx, devices.Device{DevEUI: fmt.Sprintf("a1b2c3d4%08x", i),

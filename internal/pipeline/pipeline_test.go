@@ -45,6 +45,27 @@ func (r *recorder) published() []model.Observation {
 	return append([]model.Observation(nil), r.obs...)
 }
 
+// openRegistry opens a registry in a temp dir, closed when the test ends.
+func openRegistry(tb testing.TB, log *slog.Logger) *devices.Registry {
+	tb.Helper()
+	reg, err := devices.Open(context.Background(), filepath.Join(tb.TempDir(), "registry.db"), log)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { reg.Close() })
+	return reg
+}
+
+// shippedProfiles loads the firmware profiles built into the binary, with their decoders.
+func shippedProfiles(tb testing.TB) *profile.Set {
+	tb.Helper()
+	profiles, err := profile.Load(firmwareprofiles.FS, builtin.Decoders())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return profiles
+}
+
 type env struct {
 	p       *Pipeline
 	reg     *devices.Registry
@@ -61,15 +82,9 @@ type env struct {
 // decoders, and the in-memory store.
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	ctx := context.Background()
 	logs := &testenv.Buffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	reg, err := devices.Open(ctx, filepath.Join(t.TempDir(), "registry.db"), log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { reg.Close() })
-	e := &env{reg: reg, st: memstore.New(), logs: logs}
+	e := &env{reg: openRegistry(t, log), st: memstore.New(), logs: logs}
 	return start(t, e)
 }
 
@@ -82,16 +97,14 @@ func newEnvOn(t *testing.T, old *env) *env {
 func start(t *testing.T, e *env) *env {
 	t.Helper()
 	ctx := context.Background()
-	profiles, err := profile.Load(firmwareprofiles.FS, builtin.Decoders())
-	if err != nil {
-		t.Fatal(err)
-	}
+	profiles := shippedProfiles(t)
 	log := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	e.m, e.pub, e.stopped = metrics.New(), &recorder{}, make(chan error, 1)
 	var st backend = e.st
 	if e.store != nil {
 		st = e.store
 	}
+	var err error
 	e.p, err = New(ctx, Deps{Registry: e.reg, Profiles: profiles, Store: st, Archive: st,
 		Stream: e.pub, Metrics: e.m, Log: log}, Options{Workers: 2})
 	if err != nil {
@@ -199,17 +212,9 @@ var zeroTime time.Time
 // once running the pipeline acknowledges exactly the Messages it took, in order.
 func TestOfferWhenFull(t *testing.T) {
 	ctx := context.Background()
-	reg, err := devices.Open(ctx, filepath.Join(t.TempDir(), "registry.db"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer reg.Close()
-	profiles, err := profile.Load(firmwareprofiles.FS, builtin.Decoders())
-	if err != nil {
-		t.Fatal(err)
-	}
 	st := memstore.New()
-	p, err := New(ctx, Deps{Registry: reg, Profiles: profiles, Store: st, Archive: st,
+	p, err := New(ctx, Deps{Registry: openRegistry(t, nil), Profiles: shippedProfiles(t),
+		Store: st, Archive: st,
 		Stream: &recorder{}, Metrics: metrics.New(), Log: slog.New(slog.DiscardHandler)},
 		Options{Workers: 1, Queue: 2})
 	if err != nil {

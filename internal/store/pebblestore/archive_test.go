@@ -137,16 +137,7 @@ func TestMigrateLayout1(t *testing.T) {
 		t.Fatal(err)
 	}
 	b := db.NewBatch()
-	for i, r := range rawsFor(0, 5) {
-		seq, at := uint64(i+1), r.ReceivedAt.UnixNano()
-		_ = b.Set(binary.BigEndian.AppendUint64([]byte{prefixRaw}, seq), encodeRaw(r, at), nil)
-		_ = b.Set(deviceKey(r.DevEUI, seq), nil, nil)
-		tk := make([]byte, 17)
-		tk[0] = prefixRawTime
-		putInt64(tk[1:], at)
-		binary.BigEndian.PutUint64(tk[9:], seq)
-		_ = b.Set(tk, []byte(r.DedupKey), nil)
-	}
+	setLayout1Raws(b, rawsFor(0, 5))
 	_ = b.Set(metaVersionKey, binary.BigEndian.AppendUint64(nil, 1), nil)
 	if err := b.Commit(pebble.Sync); err != nil {
 		t.Fatal(err)
@@ -184,5 +175,20 @@ func TestMigrateLayout1(t *testing.T) {
 		if err := s.Close(); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// setLayout1Raws sets rs, numbered from 1, as layout 1 kept raw uplinks: under 'r' in the
+// database, with a device index entry and a time index entry each.
+func setLayout1Raws(b *pebble.Batch, rs []store.RawUplink) {
+	for i, r := range rs {
+		seq, at := uint64(i+1), r.ReceivedAt.UnixNano()
+		_ = b.Set(binary.BigEndian.AppendUint64([]byte{prefixRaw}, seq), encodeRaw(r, at), nil)
+		_ = b.Set(deviceKey(r.DevEUI, seq), nil, nil)
+		tk := make([]byte, 17)
+		tk[0] = prefixRawTime
+		putInt64(tk[1:], at)
+		binary.BigEndian.PutUint64(tk[9:], seq)
+		_ = b.Set(tk, []byte(r.DedupKey), nil)
 	}
 }

@@ -15,7 +15,7 @@ func (w *writer) commit(sync bool) error {
 		w.reset()
 		return err
 	}
-	if w.n == 0 {
+	if len(w.staged) == 0 {
 		return w.syncIfNeeded(sync)
 	}
 
@@ -26,7 +26,7 @@ func (w *writer) commit(sync bool) error {
 	}
 	w.s.state.mu.RUnlock()
 	if err := w.stage(); err != nil {
-		w.fail(fmt.Errorf("pebblestore: commit %d observations: %w", w.n, err))
+		w.fail(fmt.Errorf("pebblestore: commit %d observations: %w", len(w.staged), err))
 		w.reset()
 		return w.failure()
 	}
@@ -37,7 +37,7 @@ func (w *writer) commit(sync bool) error {
 		w.s.unsynced.Store(false)
 	}
 	if err := w.batch.Commit(w.s.writeOptions(sync)); err != nil {
-		w.fail(fmt.Errorf("pebblestore: commit %d observations: %w", w.n, err))
+		w.fail(fmt.Errorf("pebblestore: commit %d observations: %w", len(w.staged), err))
 		w.reset()
 		return w.failure()
 	}
@@ -85,10 +85,8 @@ func (w *writer) publish() {
 func (w *writer) reset() {
 	_ = w.batch.Close()
 	w.batch = w.s.db.NewBatch()
-	w.n = 0
 	clear(w.staged)
 	w.staged = w.staged[:0]
-	w.ids = w.ids[:0]
 	w.seen = nil
 	clear(w.delta)
 	clear(w.latest)

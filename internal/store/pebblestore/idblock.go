@@ -1,6 +1,7 @@
 package pebblestore
 
 import (
+	"cmp"
 	"encoding/binary"
 	"fmt"
 	"slices"
@@ -159,7 +160,7 @@ func (s *Store) lastIDInBlocks() (uint64, error) {
 // rewritten, so that blocks never overlap.
 func (w *writer) writeBlocks(es []idEntry, committedMax uint64) error {
 	i, _ := slices.BinarySearchFunc(es, committedMax+1, func(e idEntry, id uint64) int {
-		return cmpUint(e.id, id)
+		return cmp.Compare(e.id, id)
 	})
 	if err := w.fill(es[:i]); err != nil {
 		return err
@@ -208,7 +209,7 @@ func (w *writer) fill(es []idEntry) error {
 		cur.entries = append(cur.entries, idEntry{id: e.id, rec: slices.Clone(e.rec)})
 	}
 	for _, t := range targets {
-		slices.SortFunc(t.entries, func(a, b idEntry) int { return cmpUint(a.id, b.id) })
+		slices.SortFunc(t.entries, func(a, b idEntry) int { return cmp.Compare(a.id, b.id) })
 		for block := t.entries; len(block) > 0; block = block[min(len(block), maxBlock):] {
 			part := block[:min(len(block), maxBlock)]
 			_ = w.batch.Set(blockKey(nil, part[0].id), appendBlock(nil, part), nil)
@@ -231,14 +232,4 @@ func ownEntries(es []idEntry) []idEntry {
 		own[i] = idEntry{id: e.id, rec: slices.Clone(e.rec)}
 	}
 	return own
-}
-
-func cmpUint(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }

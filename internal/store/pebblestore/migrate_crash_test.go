@@ -23,16 +23,7 @@ func writeLayout1(t *testing.T, fs vfs.FS, dir string, nraw int, obs []model.Obs
 		t.Fatal(err)
 	}
 	b := db.NewBatch()
-	for i, r := range rawsFor(0, nraw) {
-		seq, at := uint64(i+1), r.ReceivedAt.UnixNano()
-		_ = b.Set(binary.BigEndian.AppendUint64([]byte{prefixRaw}, seq), encodeRaw(r, at), nil)
-		_ = b.Set(deviceKey(r.DevEUI, seq), nil, nil)
-		tk := make([]byte, 17)
-		tk[0] = prefixRawTime
-		putInt64(tk[1:], at)
-		binary.BigEndian.PutUint64(tk[9:], seq)
-		_ = b.Set(tk, []byte(r.DedupKey), nil)
-	}
+	setLayout1Raws(b, rawsFor(0, nraw))
 	counts := map[int64]uint64{}
 	for _, o := range obs {
 		pt := o.PhenomenonTime.UnixNano()

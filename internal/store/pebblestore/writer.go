@@ -111,9 +111,7 @@ type writer struct {
 	err error // the first commit that failed; sticky
 
 	batch     *pebble.Batch
-	n         int                         // Observations in batch
-	ids       []uint64                    // their IDs, for the duplicate check
-	seen      map[uint64]struct{}         // ids as a set, built when first needed
+	seen      map[uint64]struct{}         // staged IDs as a set, built when first needed
 	delta     map[int64]int64             // new Observations per Datastream
 	latest    map[int64]model.Observation // newest in batch per Datastream
 	maxID     uint64                      // the highest ID committed or in batch
@@ -153,9 +151,9 @@ func (w *writer) run() {
 				r.flush <- w.commit(true)
 				continue
 			}
-			wasEmpty := w.n == 0
+			wasEmpty := len(w.staged) == 0
 			w.addAll(r.obs)
-			if w.n == 0 {
+			if len(w.staged) == 0 {
 				timer.Stop()
 			} else if wasEmpty {
 				timer.Reset(w.s.opt.FlushInterval)
@@ -170,7 +168,7 @@ func (w *writer) run() {
 func (w *writer) addAll(obs []model.Observation) {
 	for _, o := range obs {
 		w.add(o)
-		if w.n >= w.s.opt.BatchSize {
+		if len(w.staged) >= w.s.opt.BatchSize {
 			_ = w.commit(false)
 		}
 	}
@@ -191,8 +189,6 @@ func (w *writer) add(o model.Observation) {
 	}
 	w.staged = append(w.staged, staged{o: o, pt: pt})
 
-	w.n++
-	w.ids = append(w.ids, o.ID)
 	if w.seen != nil {
 		w.seen[o.ID] = struct{}{}
 	}
@@ -266,9 +262,9 @@ func newer(a, b model.Observation) bool {
 // are not above every ID seen, which in-order appends never are.
 func (w *writer) stored(id uint64) bool {
 	if w.seen == nil {
-		w.seen = make(map[uint64]struct{}, len(w.ids))
-		for _, i := range w.ids {
-			w.seen[i] = struct{}{}
+		w.seen = make(map[uint64]struct{}, len(w.staged))
+		for _, st := range w.staged {
+			w.seen[st.o.ID] = struct{}{}
 		}
 	}
 	if _, ok := w.seen[id]; ok {

@@ -20,14 +20,7 @@ import (
 func TestTornFirstRecordThenRoll(t *testing.T) {
 	dir := t.TempDir()
 	opt := Options{SegmentSize: 600}
-	l, err := Open(vfs.Default, dir, opt, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	appendAll(t, l, recs(1, 20), 4)
-	if err := l.Close(); err != nil {
-		t.Fatal(err)
-	}
+	writeClosed(t, dir, opt, recs(1, 20), 4)
 	// The next append would start segment 21: leave half of record 21 there, as a crash
 	// mid-write does.
 	torn := appendRecord(nil, rec(21))[:headerLen+2]
@@ -35,7 +28,7 @@ func TestTornFirstRecordThenRoll(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	l, err = Open(vfs.Default, dir, opt, nil)
+	l, err := Open(vfs.Default, dir, opt, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,12 +60,7 @@ func TestTornFirstRecordThenRoll(t *testing.T) {
 // second sealed segment, no change in numbering.
 func TestReopenTwiceAfterTornTail(t *testing.T) {
 	dir := t.TempDir()
-	l, err := Open(vfs.Default, dir, Options{}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	appendAll(t, l, recs(1, 10), 3)
-	_ = l.Close()
+	writeClosed(t, dir, Options{}, recs(1, 10), 3)
 	f, err := os.OpenFile(filepath.Join(dir, segmentName(1)), os.O_APPEND|os.O_WRONLY, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -89,7 +77,7 @@ func TestReopenTwiceAfterTornTail(t *testing.T) {
 		}
 		_ = l.Close()
 	}
-	l = openLog(t, vfs.Default, dir, Options{})
+	l := openLog(t, vfs.Default, dir, Options{})
 	appendAll(t, l, recs(11, 5), 5)
 	_ = l.Close()
 	l = openLog(t, vfs.Default, dir, Options{})
@@ -321,12 +309,7 @@ func TestRecordLargerThanSegment(t *testing.T) {
 func TestMiddleSegmentDeleted(t *testing.T) {
 	dir := t.TempDir()
 	opt := Options{SegmentSize: 200}
-	l, err := Open(vfs.Default, dir, opt, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	appendAll(t, l, recs(1, 60), 3)
-	_ = l.Close()
+	writeClosed(t, dir, opt, recs(1, 60), 3)
 	segs, _ := filepath.Glob(filepath.Join(dir, "*.seg"))
 	if len(segs) < 4 {
 		t.Fatalf("%d segments", len(segs))
@@ -334,7 +317,7 @@ func TestMiddleSegmentDeleted(t *testing.T) {
 	if err := os.Remove(segs[1]); err != nil {
 		t.Fatal(err)
 	}
-	l = openLog(t, vfs.Default, dir, opt)
+	l := openLog(t, vfs.Default, dir, opt)
 	got := scanAll(t, l, 0)
 	if len(got) == 0 || got[len(got)-1].Seq != 60 {
 		t.Fatalf("Scan after deleting a segment: %d records", len(got))
@@ -348,18 +331,13 @@ func TestMiddleSegmentDeleted(t *testing.T) {
 func TestIndexLargerThanFile(t *testing.T) {
 	dir := t.TempDir()
 	opt := Options{SegmentSize: 200}
-	l, err := Open(vfs.Default, dir, opt, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	appendAll(t, l, recs(1, 60), 3)
-	_ = l.Close()
+	writeClosed(t, dir, opt, recs(1, 60), 3)
 	segs, _ := filepath.Glob(filepath.Join(dir, "*.seg"))
 	fi, _ := os.Stat(segs[0])
 	if err := os.Truncate(segs[0], fi.Size()-3); err != nil {
 		t.Fatal(err)
 	}
-	l = openLog(t, vfs.Default, dir, opt)
+	l := openLog(t, vfs.Default, dir, opt)
 	got := scanAll(t, l, 0)
 	if got[len(got)-1].Seq != 60 {
 		t.Fatalf("last = %d", got[len(got)-1].Seq)

@@ -36,6 +36,19 @@ func openLog(t *testing.T, fs vfs.FS, dir string, opt Options) *Log {
 	return l
 }
 
+// writeClosed writes rs, per at a time, into a new log in dir on the real disk and closes it.
+func writeClosed(t *testing.T, dir string, opt Options, rs []Record, per int) {
+	t.Helper()
+	l, err := Open(vfs.Default, dir, opt, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	appendAll(t, l, rs, per)
+	if err := l.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+}
+
 func appendAll(t *testing.T, l *Log, rs []Record, per int) {
 	t.Helper()
 	for len(rs) > 0 {
@@ -146,14 +159,7 @@ func TestAppendOrder(t *testing.T) {
 func TestReopen(t *testing.T) {
 	dir := t.TempDir()
 	all := recs(1, 300)
-	l, err := Open(vfs.Default, dir, Options{SegmentSize: 1000}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	appendAll(t, l, all[:250], 9)
-	if err := l.Close(); err != nil {
-		t.Fatalf("Close: %v", err)
-	}
+	writeClosed(t, dir, Options{SegmentSize: 1000}, all[:250], 9)
 	idx, _ := filepath.Glob(filepath.Join(dir, "*.idx"))
 	if len(idx) < 3 {
 		t.Fatalf("%d index files, want several sealed segments", len(idx))
@@ -165,7 +171,7 @@ func TestReopen(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	l = openLog(t, vfs.Default, dir, Options{SegmentSize: 1000})
+	l := openLog(t, vfs.Default, dir, Options{SegmentSize: 1000})
 	if got := l.LastSeq(); got != 250 {
 		t.Fatalf("LastSeq after reopen = %d, want 250", got)
 	}
@@ -183,14 +189,7 @@ func TestTornTail(t *testing.T) {
 	for _, cut := range []int{1, headerLen - 1, headerLen + 3} {
 		t.Run(fmt.Sprintf("cut=%d", cut), func(t *testing.T) {
 			dir := t.TempDir()
-			l, err := Open(vfs.Default, dir, Options{}, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			appendAll(t, l, recs(1, 20), 4)
-			if err := l.Close(); err != nil {
-				t.Fatal(err)
-			}
+			writeClosed(t, dir, Options{}, recs(1, 20), 4)
 			torn := appendRecord(nil, rec(21))[:cut]
 			f, err := os.OpenFile(filepath.Join(dir, segmentName(1)), os.O_APPEND|os.O_WRONLY, 0)
 			if err != nil {
@@ -201,7 +200,7 @@ func TestTornTail(t *testing.T) {
 			}
 			_ = f.Close()
 
-			l = openLog(t, vfs.Default, dir, Options{})
+			l := openLog(t, vfs.Default, dir, Options{})
 			if got := l.LastSeq(); got != 20 {
 				t.Fatalf("LastSeq = %d, want 20", got)
 			}
@@ -215,12 +214,7 @@ func TestTornTail(t *testing.T) {
 // the damage.
 func TestDamagedRecord(t *testing.T) {
 	dir := t.TempDir()
-	l, err := Open(vfs.Default, dir, Options{}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	appendAll(t, l, recs(1, 10), 10)
-	_ = l.Close()
+	writeClosed(t, dir, Options{}, recs(1, 10), 10)
 	path := filepath.Join(dir, segmentName(1))
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -233,7 +227,7 @@ func TestDamagedRecord(t *testing.T) {
 	if err := os.WriteFile(path, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	l = openLog(t, vfs.Default, dir, Options{})
+	l := openLog(t, vfs.Default, dir, Options{})
 	sameRecords(t, "Scan", scanAll(t, l, 0), recs(1, 5))
 }
 
