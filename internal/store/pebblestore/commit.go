@@ -1,15 +1,13 @@
 package pebblestore
 
 import (
-	"encoding/binary"
 	"fmt"
 
 	"github.com/cockroachdb/pebble"
 )
 
-// commit writes the batch with its count keys and then publishes the batch to the
-// in-memory state. With sync it also syncs the log when an earlier commit did not, which
-// is what makes Flush durable. It returns the sticky failure, if any.
+// commit writes the batch and then publishes it to the in-memory state. With sync it also
+// syncs the log when an earlier commit did not, which is what makes Flush durable. It returns the sticky failure, if any.
 func (w *writer) commit(sync bool) error {
 	if err := w.failure(); err != nil {
 		w.reset()
@@ -19,12 +17,6 @@ func (w *writer) commit(sync bool) error {
 		return w.syncIfNeeded(sync)
 	}
 
-	w.s.state.mu.RLock()
-	for ds, d := range w.delta {
-		n := w.s.state.counts[ds] + d
-		_ = w.batch.Set(countKey(ds), binary.BigEndian.AppendUint64(nil, uint64(n)), nil)
-	}
-	w.s.state.mu.RUnlock()
 	if err := w.stage(); err != nil {
 		w.fail(fmt.Errorf("pebblestore: commit %d observations: %w", len(w.staged), err))
 		w.reset()
@@ -64,7 +56,8 @@ func (w *writer) syncIfNeeded(sync bool) error {
 	return nil
 }
 
-// publish makes a committed batch visible to Count, Latest and LastID.
+// publish makes a committed batch visible to Count, Latest and LastID, and moves its
+// Observations into their heads or out of the heads it sealed.
 func (w *writer) publish() {
 	st := &w.s.state
 	st.mu.Lock()
@@ -78,6 +71,17 @@ func (w *writer) publish() {
 		}
 	}
 	st.lastID = max(st.lastID, w.maxID)
+	for _, ds := range w.sealed {
+		delete(st.heads, ds)
+	}
+	for ds, g := range w.grow {
+		h := st.heads[ds]
+		if h == nil {
+			h = &head{}
+			st.heads[ds] = h
+		}
+		h.add(g.run)
+	}
 }
 
 // reset starts a new batch. A committed batch is closed rather than Reset: Pebble may still
@@ -90,6 +94,8 @@ func (w *writer) reset() {
 	w.seen = nil
 	clear(w.delta)
 	clear(w.latest)
+	clear(w.grow)
+	w.sealed = w.sealed[:0]
 }
 
 // fail records the first commit failure; later Appends and Flushes return it.

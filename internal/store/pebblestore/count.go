@@ -7,14 +7,12 @@ import (
 	"slices"
 	"time"
 
-	"github.com/cockroachdb/pebble"
-
 	"github.com/vindel-hub/vindel/internal/model"
 )
 
 // Count returns how many Observations a Datastream, or every Datastream when datastreamID is
 // 0, has in [from, to). Without bounds it is the in-memory count; with bounds it counts the
-// keys of one bounded range per Datastream.
+// entries of one bounded walk per Datastream.
 func (s *Store) Count(ctx context.Context, datastreamID int64, from, to time.Time) (int64, error) {
 	if err := s.enter(); err != nil {
 		return 0, err
@@ -49,20 +47,19 @@ func (s *Store) Count(ctx context.Context, datastreamID int64, from, to time.Tim
 	return n, nil
 }
 
-// countRange counts the keys of one Datastream's series in [from, to).
+// countRange counts the entries of one Datastream's series in [from, to).
 func (s *Store) countRange(ctx context.Context, ds int64, from, to time.Time) (int64, error) {
-	lower, upper, empty := bounds(ds, from, to)
-	if empty {
+	sp, ok := timeSpan(ds, from, to)
+	if !ok {
 		return 0, nil
 	}
-	it, err := s.db.NewIterWithContext(ctx, &pebble.IterOptions{LowerBound: lower,
-		UpperBound: upper})
+	w, err := s.walk(ctx, sp, false)
 	if err != nil {
 		return 0, err
 	}
-	defer it.Close()
+	defer w.Close()
 	var n int64
-	for ok := it.First(); ok; ok = it.Next() {
+	for _, ok := w.next(); ok; _, ok = w.next() {
 		n++
 		if n%ctxEvery == 0 {
 			if err := ctx.Err(); err != nil {
@@ -70,7 +67,7 @@ func (s *Store) countRange(ctx context.Context, ds int64, from, to time.Time) (i
 			}
 		}
 	}
-	return n, it.Error()
+	return n, w.Err()
 }
 
 // Latest returns a copy of the in-memory newest Observation of each Datastream: O(number of

@@ -10,18 +10,21 @@ import (
 
 // The key prefixes; the package comment describes the layout.
 const (
-	prefixObs     = 'o'
+	prefixSeries  = 's'
+	prefixSealed  = 'e'
 	prefixIDBlock = 'b'
-	prefixCount   = 'c'
 	prefixMeta    = 'm'
 	prefixDevice  = 'd'
 
 	// Older layouts, which open moves (migrate.go). Layout 1 kept the raw uplinks under
 	// 'r' seq:8 and a time index under 't'; layouts 1 and 2 kept the by-ID index as one
-	// 'i' id:8 key per Observation.
+	// 'i' id:8 key per Observation; layouts 1 to 3 kept the series as one 'o' key per
+	// Observation, with a count per Datastream under 'c'.
 	prefixRaw     = 'r'
 	prefixRawTime = 't'
 	prefixID      = 'i'
+	prefixObs     = 'o'
+	prefixCount   = 'c'
 )
 
 // Key lengths.
@@ -32,7 +35,7 @@ const (
 )
 
 // layoutVersion is stored under metaVersionKey; a store without it gets its counts rebuilt.
-const layoutVersion = 3
+const layoutVersion = 4
 
 var metaVersionKey = []byte{prefixMeta, 'v', 'e', 'r', 's', 'i', 'o', 'n'}
 

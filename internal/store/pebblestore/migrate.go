@@ -74,7 +74,7 @@ func (s *Store) upgrade(from uint64) error {
 	steps := []struct {
 		to  uint64
 		run func() error
-	}{{2, s.migrateRaw}, {3, s.migrateIDs}}
+	}{{2, s.migrateRaw}, {3, s.migrateIDs}, {4, s.migrateSeries}}
 	for _, st := range steps {
 		if from >= st.to {
 			continue
@@ -198,5 +198,79 @@ func (s *Store) migrateIDs() error {
 	if n > 0 {
 		s.log.Info("by-ID index rewritten in blocks", "observations", n)
 	}
+	return nil
+}
+
+// migrateSeries rewrites the series of layouts 1 to 3, a key per Observation, as chunks of
+// maxChunk consecutive keys with every Datastream sealed to its highest ID, and deletes the
+// old keys and counts last. When there are old keys it starts by deleting any chunks and marks, so
+// that a run cut short by a crash is done again.
+func (s *Store) migrateSeries() error {
+	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: []byte{prefixObs},
+		UpperBound: []byte{prefixObs + 1}})
+	if err != nil {
+		return fmt.Errorf("migrate series: %w", err)
+	}
+	defer it.Close()
+	if !it.First() {
+		return it.Error()
+	}
+	b := s.db.NewBatch()
+	_ = b.DeleteRange([]byte{prefixSeries}, []byte{prefixSeries + 1}, nil)
+	_ = b.DeleteRange([]byte{prefixSealed}, []byte{prefixSealed + 1}, nil)
+	_ = b.Delete(headFromKey, nil)
+	var (
+		es  []chunkEntry
+		cur int64
+		m   mark
+		n   int
+	)
+	// put adds the chunk in es, and the mark when the Datastream ends, to the batch, which
+	// it commits when it is large.
+	put := func(end bool) error {
+		if len(es) > 0 {
+			_ = b.Set(chunkKey(nil, cur, es[0].point), appendChunk(nil, es), nil)
+			n, es = n+len(es), es[:0]
+		}
+		if end {
+			_ = b.Set(sealMarkKey(cur), sealMarkValue(m), nil)
+			m = mark{}
+		}
+		if b.Len() < 4<<20 {
+			return nil
+		}
+		err := b.Commit(pebble.NoSync)
+		_ = b.Close()
+		b = s.db.NewBatch()
+		return err
+	}
+	for ok := true; ok; ok = it.Next() {
+		ds, pt, id, err := parseObsKey(it.Key())
+		if err != nil {
+			_ = b.Close()
+			return fmt.Errorf("migrate series: %w: %w", err, errCorrupt)
+		}
+		if len(es) > 0 && ds != cur || len(es) == maxChunk {
+			if err := put(ds != cur); err != nil {
+				_ = b.Close()
+				return fmt.Errorf("migrate series: %w", err)
+			}
+		}
+		cur, m = ds, mark{id: max(m.id, id), n: m.n + 1}
+		es = append(es, chunkEntry{point: point{pt, id}, rec: bytes.Clone(it.Value())})
+	}
+	defer func() { _ = b.Close() }()
+	if err := it.Error(); err != nil {
+		return fmt.Errorf("migrate series: %w", err)
+	}
+	if err := put(true); err != nil {
+		return fmt.Errorf("migrate series: %w", err)
+	}
+	_ = b.DeleteRange([]byte{prefixObs}, []byte{prefixObs + 1}, nil)
+	_ = b.DeleteRange([]byte{prefixCount}, []byte{prefixCount + 1}, nil)
+	if err := b.Commit(pebble.Sync); err != nil {
+		return fmt.Errorf("migrate series: %w", err)
+	}
+	s.log.Info("series rewritten in chunks", "observations", n)
 	return nil
 }

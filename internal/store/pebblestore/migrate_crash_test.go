@@ -3,6 +3,7 @@ package pebblestore
 import (
 	"encoding/binary"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"sync/atomic"
 	"testing"
@@ -78,6 +79,7 @@ func checkMigrated(t *testing.T, s *Store, nraw int, obs []model.Observation) {
 		t.Fatalf("%d Observations, want %d", len(got), len(obs))
 	}
 	hasAll(t, s, obs)
+	agrees(t, rand.New(rand.NewPCG(1, 1)), s, obs)
 }
 
 // TestMigrateLayout1Large migrates many raw uplinks and Observations (more than a

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
-	"time"
 
 	"github.com/cockroachdb/pebble"
 
@@ -38,96 +36,47 @@ func (s *Store) Get(ctx context.Context, id uint64) (model.Observation, error) {
 	return o, nil
 }
 
-// bounds returns the iterator bounds of one Datastream's series between from and to, zero
-// times open; empty is true when no key can be in range.
-func bounds(ds int64, from, to time.Time) (lower, upper []byte, empty bool) {
-	p := obsPrefix(ds)
-	lower, upper = p, successor(p)
-	if (!from.IsZero() && from.After(maxTime)) || (!to.IsZero() && to.Before(minTime)) {
-		return nil, nil, true
-	}
-	if !from.IsZero() && from.After(minTime) {
-		lower = obsKey(nil, ds, from.UnixNano(), 0)
-	}
-	if !to.IsZero() && !to.After(maxTime) {
-		upper = obsKey(nil, ds, to.UnixNano(), 0)
-	}
-	return lower, upper, !from.IsZero() && !to.IsZero() && !from.Before(to)
-}
-
-// cursorKey returns the series key of a cursor, clamped to the times keys can hold.
-func cursorKey(ds int64, c *store.Cursor) []byte {
-	switch {
-	case c.Time.Before(minTime):
-		return obsKey(nil, ds, math.MinInt64, 0)
-	case c.Time.After(maxTime):
-		return obsKey(nil, ds, math.MaxInt64, math.MaxUint64)
-	}
-	return obsKey(nil, ds, c.Time.UnixNano(), c.ID)
-}
-
-// Range returns Observations of one Datastream by phenomenonTime: one bounded iterator,
-// positioned by a seek to the cursor for keyset paging, so that the cost of a page does not
+// Range returns Observations of one Datastream by phenomenonTime: a walk of its chunks
+// and head from a seek to the cursor (keyset paging), so that the cost of a page does not
 // depend on how deep in the series it is.
 func (s *Store) Range(ctx context.Context, q store.RangeQuery) ([]model.Observation, error) {
 	if err := s.enter(); err != nil {
 		return nil, err
 	}
 	defer s.life.RUnlock()
-	lower, upper, empty := bounds(q.DatastreamID, q.From, q.To)
-	if empty {
+	sp, ok := spanOf(q)
+	if !ok {
 		return nil, nil
 	}
-	it, err := s.db.NewIterWithContext(ctx, &pebble.IterOptions{LowerBound: lower,
-		UpperBound: upper})
+	w, err := s.walk(ctx, sp, q.Desc)
 	if err != nil {
 		return nil, fmt.Errorf("pebblestore: range: %w", err)
 	}
-	defer it.Close()
-
-	var ok bool
-	switch {
-	case q.After == nil && q.Desc:
-		ok = it.Last()
-	case q.After == nil:
-		ok = it.First()
-	case q.Desc:
-		ok = it.SeekLT(cursorKey(q.DatastreamID, q.After))
-	default:
-		// A zero byte appended is the first key after the cursor's: keys have a fixed length.
-		ok = it.SeekGE(append(cursorKey(q.DatastreamID, q.After), 0))
-	}
-	next := it.Next
-	if q.Desc {
-		next = it.Prev
-	}
-	out, err := collect(ctx, it, ok, next, q.Limit, decodeObs)
-	if err != nil {
-		return nil, fmt.Errorf("pebblestore: range of %d: %w", q.DatastreamID, err)
-	}
-	return out, nil
-}
-
-// collect decodes rows from a positioned iterator until limit (0: none) or its end.
-func collect(ctx context.Context, it *pebble.Iterator, ok bool, next func() bool, limit int,
-	decode func(k, v []byte) (model.Observation, error)) ([]model.Observation, error) {
+	defer w.Close()
 	var out []model.Observation
-	if limit > 0 {
-		out = make([]model.Observation, 0, min(limit, 1024))
+	if q.Limit > 0 {
+		out = make([]model.Observation, 0, min(q.Limit, 1024))
 	}
-	for ; ok && (limit <= 0 || len(out) < limit); ok = next() {
+	for q.Limit <= 0 || len(out) < q.Limit {
+		e, ok := w.next()
+		if !ok {
+			break
+		}
 		if len(out)%ctxEvery == ctxEvery-1 {
 			if err := ctx.Err(); err != nil {
-				return nil, err
+				return nil, fmt.Errorf("pebblestore: range of %d: %w", q.DatastreamID, err)
 			}
 		}
-		o, err := decode(it.Key(), it.Value())
+		o, err := decodeEntry(q.DatastreamID, e)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("pebblestore: range of %d: %w", q.DatastreamID, err)
 		}
 		out = append(out, o)
 	}
-	return out, it.Error()
+	if err := w.Err(); err != nil {
+		return nil, fmt.Errorf("pebblestore: range of %d: %w", q.DatastreamID, err)
+	}
+	return out, nil
 }
 
 // Scan returns Observations of every Datastream in ID order from the by-ID index.

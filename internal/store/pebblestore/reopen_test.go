@@ -3,6 +3,7 @@ package pebblestore
 import (
 	"encoding/binary"
 	"log/slog"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -130,7 +131,7 @@ func tamper(t *testing.T, dir string, change func(b *pebble.Batch)) {
 	if err != nil {
 		t.Fatalf("pebble.Open: %v", err)
 	}
-	b := db.NewBatch()
+	b := db.NewIndexedBatch() // indexed, so that a change can read what it changes
 	change(b)
 	if err := b.Commit(pebble.Sync); err != nil {
 		t.Fatalf("Commit: %v", err)
@@ -140,37 +141,47 @@ func tamper(t *testing.T, dir string, change func(b *pebble.Batch)) {
 	}
 }
 
-func countValue(n uint64) []byte { return binary.BigEndian.AppendUint64(nil, n) }
+// setCount sets the count in the sealed mark of ds, keeping its ID.
+func setCount(t *testing.T, b *pebble.Batch, ds int64, n uint64) {
+	t.Helper()
+	v, closer, err := b.Get(sealMarkKey(ds))
+	if err != nil {
+		t.Fatalf("mark of %d: %v", ds, err)
+	}
+	v = binary.BigEndian.AppendUint64(slices.Clone(v[:8]), n)
+	_ = closer.Close()
+	_ = b.Set(sealMarkKey(ds), v, nil)
+}
 
-// TestCountsRepaired checks the three ways wrong counts are found on open: Verify, a count
-// without Observations, and a store without a layout version.
+// TestCountsRepaired checks the three ways wrong counts are found on open: Verify, a mark
+// that counts Observations where there are none, and a store without a layout version.
 func TestCountsRepaired(t *testing.T) {
 	tests := []struct {
 		name    string
 		opt     Options
-		change  func(b *pebble.Batch)
+		change  func(t *testing.T, b *pebble.Batch)
 		wantLog string
 	}{
-		{"verify", Options{Verify: true}, func(b *pebble.Batch) {
-			_ = b.Set(countKey(1), countValue(999), nil)
-			_ = b.Delete(countKey(2), nil)
-			_ = b.Set(countKey(77), countValue(5), nil)
+		{"verify", Options{Verify: true}, func(t *testing.T, b *pebble.Batch) {
+			setCount(t, b, 1, 999)
+			setCount(t, b, 2, 0)
+			_ = b.Set(sealMarkKey(77), sealMarkValue(mark{id: 3, n: 5}), nil)
 		}, "repaired"},
-		{"count without observations", Options{}, func(b *pebble.Batch) {
-			_ = b.Set(countKey(77), countValue(5), nil)
+		{"count without observations", Options{}, func(_ *testing.T, b *pebble.Batch) {
+			_ = b.Set(sealMarkKey(77), sealMarkValue(mark{id: 3, n: 5}), nil)
 		}, "recounting"},
-		{"no layout version", Options{}, func(b *pebble.Batch) {
+		{"no layout version", Options{}, func(t *testing.T, b *pebble.Batch) {
 			_ = b.Delete(metaVersionKey, nil)
-			_ = b.DeleteRange([]byte{prefixCount}, []byte{prefixCount + 1}, nil)
+			setCount(t, b, 3, 1)
 		}, "repaired"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
 			log, buf := captureLog(t)
-			want := gen(1, 90, 1, 2, 3)
+			want := gen(1, 900, 1, 2, 3) // enough for each to have chunks and a head
 			writeClosed(t, dir, log, want)
-			tamper(t, dir, tc.change)
+			tamper(t, dir, func(b *pebble.Batch) { tc.change(t, b) })
 
 			s, err := Open(dir, tc.opt, log)
 			if err != nil {

@@ -13,7 +13,7 @@ import (
 	"github.com/vindel-hub/vindel/internal/model"
 )
 
-// errStaleCount says a count key names a Datastream that has no Observations.
+// errStaleCount says a sealed mark counts Observations of a Datastream that has none.
 var errStaleCount = errors.New("counted but has no observations")
 
 // state is what the store keeps in memory so that Count, Latest and LastID do not read the
@@ -23,40 +23,64 @@ type state struct {
 	counts map[int64]int64
 	latest map[int64]model.Observation
 	lastID uint64
+	heads  map[int64]*head // the Observations not yet in chunks (head.go)
 }
 
 // load fills the in-memory state and the archive's last sequence number from the database,
-// rebuilding the counts when the layout version is missing or Options.Verify is set.
-func (s *Store) load() error {
+// recounting the chunks when the layout version was missing or Options.Verify is set. It
+// returns the sealed marks, which only the writer uses.
+func (s *Store) load() (map[int64]mark, error) {
 	rebuild, err := s.checkVersion()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	counts, err := s.loadCounts()
+	marks, err := s.loadSealMarks()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if rebuild || s.opt.Verify {
-		if counts, err = s.recount(counts); err != nil {
-			return err
+		if err := s.recount(marks); err != nil {
+			return nil, err
 		}
 	}
-	latest, err := s.loadLatest(counts)
+	heads, err := s.loadHeads(marks)
+	if err != nil {
+		return nil, err
+	}
+	latest, err := s.loadLatest(countsOf(marks, heads), heads)
 	if errors.Is(err, errStaleCount) {
-		s.log.Error("a stored count has no Observations; recounting", "err", err)
-		if counts, err = s.recount(counts); err != nil {
-			return err
+		s.log.Error("a sealed mark counts Observations that are not there; recounting",
+			"err", err)
+		if err := s.recount(marks); err != nil {
+			return nil, err
 		}
-		latest, err = s.loadLatest(counts)
+		latest, err = s.loadLatest(countsOf(marks, heads), heads)
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
-	s.state = state{counts: counts, latest: latest}
+	s.state = state{counts: countsOf(marks, heads), latest: latest, heads: heads}
 	if s.state.lastID, err = s.lastIDInBlocks(); err != nil {
-		return err
+		return nil, err
 	}
-	return s.loadArchive()
+	return marks, s.loadArchive()
+}
+
+// countsOf returns the count of every Datastream: what its mark says its chunks hold and
+// what its head holds.
+func countsOf(marks map[int64]mark, heads map[int64]*head) map[int64]int64 {
+	counts := make(map[int64]int64, len(marks))
+	for ds, m := range marks {
+		if m.n > 0 {
+			counts[ds] = m.n
+		}
+	}
+	for ds, h := range heads {
+		if h.size() > 0 {
+			counts[ds] += int64(h.size())
+		}
+	}
+	return counts
 }
 
 // checkVersion upgrades a store written in an older layout and reports whether the counts
@@ -84,70 +108,52 @@ func (s *Store) checkVersion() (rebuild bool, err error) {
 	}
 }
 
-// loadCounts reads the 'c' keys.
-func (s *Store) loadCounts() (map[int64]int64, error) {
-	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: []byte{prefixCount},
-		UpperBound: []byte{prefixCount + 1}})
+// recount counts the entries of every Datastream's chunks, checking each chunk whole,
+// logs where a mark differs and repairs it, in marks and in the database.
+func (s *Store) recount(marks map[int64]mark) error {
+	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: []byte{prefixSeries},
+		UpperBound: []byte{prefixSeries + 1}})
 	if err != nil {
-		return nil, fmt.Errorf("count iterator: %w", err)
+		return fmt.Errorf("recount iterator: %w", err)
 	}
 	defer it.Close()
-	counts := map[int64]int64{}
+	counts, top := map[int64]int64{}, map[int64]uint64{}
 	for ok := it.First(); ok; ok = it.Next() {
-		k, v := it.Key(), it.Value()
-		if len(k) != 9 || len(v) != 8 {
-			return nil, fmt.Errorf("count key %x: %w", k, errCorrupt)
-		}
-		if n := int64(binary.BigEndian.Uint64(v)); n > 0 {
-			counts[getInt64(k[1:])] = n
-		}
-	}
-	return counts, it.Error()
-}
-
-// recount counts every series from its keys, logs where the stored counts differ and
-// repairs them.
-func (s *Store) recount(stored map[int64]int64) (map[int64]int64, error) {
-	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: []byte{prefixObs},
-		UpperBound: []byte{prefixObs + 1}})
-	if err != nil {
-		return nil, fmt.Errorf("recount iterator: %w", err)
-	}
-	defer it.Close()
-	counts := map[int64]int64{}
-	for ok := it.First(); ok; ok = it.Next() {
-		ds, _, _, err := parseObsKey(it.Key())
+		ds, _, err := parseChunkKey(it.Key())
 		if err != nil {
-			return nil, fmt.Errorf("recount: %w: %w", err, errCorrupt)
+			return fmt.Errorf("recount: %w", err)
 		}
-		counts[ds]++
+		if err := eachChunkEntry(it.Key(), it.Value(), func(e chunkEntry) bool {
+			counts[ds]++
+			top[ds] = max(top[ds], e.id)
+			return true
+		}); err != nil {
+			return fmt.Errorf("recount: %w", err)
+		}
 	}
 	if err := it.Error(); err != nil {
-		return nil, fmt.Errorf("recount: %w", err)
+		return fmt.Errorf("recount: %w", err)
 	}
-	if maps.Equal(counts, stored) {
-		return counts, nil
-	}
-	return counts, s.repairCounts(stored, counts)
-}
-
-// repairCounts writes the recounted values where they differ from the stored ones.
-func (s *Store) repairCounts(stored, counts map[int64]int64) error {
 	b := s.db.NewBatch()
 	defer b.Close()
-	for ds, n := range counts {
-		if stored[ds] != n {
-			s.log.Error("stored count differs from the keys; repaired", "datastream", ds,
-				"stored", stored[ds], "counted", n)
-			_ = b.Set(countKey(ds), binary.BigEndian.AppendUint64(nil, uint64(n)), nil)
+	for ds := range maps.Keys(counts) {
+		if _, ok := marks[ds]; !ok {
+			marks[ds] = mark{}
 		}
 	}
-	for ds, n := range stored {
-		if _, ok := counts[ds]; !ok {
-			s.log.Error("count of a Datastream without Observations; removed", "datastream", ds,
-				"stored", n)
-			_ = b.Delete(countKey(ds), nil)
+	for ds, m := range marks {
+		if m.n == counts[ds] && m.id >= top[ds] {
+			continue
 		}
+		// A mark below an ID in the chunks would put that Observation in the head too.
+		s.log.Error("a sealed mark differs from the chunks; repaired", "datastream", ds,
+			"stored_count", m.n, "counted", counts[ds], "stored_id", m.id, "chunk_id", top[ds])
+		m.n, m.id = counts[ds], max(m.id, top[ds])
+		marks[ds] = m
+		_ = b.Set(sealMarkKey(ds), sealMarkValue(m), nil)
+	}
+	if b.Empty() {
+		return nil
 	}
 	if err := b.Commit(pebble.Sync); err != nil {
 		return fmt.Errorf("repair counts: %w", err)
@@ -155,30 +161,46 @@ func (s *Store) repairCounts(stored, counts map[int64]int64) error {
 	return nil
 }
 
-// loadLatest finds the last key of every counted series: one reverse seek each.
-func (s *Store) loadLatest(counts map[int64]int64) (map[int64]model.Observation, error) {
-	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: []byte{prefixObs},
-		UpperBound: []byte{prefixObs + 1}})
+// loadLatest finds the newest Observation of every counted series: the later of its last
+// chunk's last entry (one reverse seek) and its head's last.
+func (s *Store) loadLatest(counts map[int64]int64, heads map[int64]*head) (
+	map[int64]model.Observation, error) {
+	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: []byte{prefixSeries},
+		UpperBound: []byte{prefixSeries + 1}})
 	if err != nil {
 		return nil, fmt.Errorf("latest iterator: %w", err)
 	}
 	defer it.Close()
 	latest := make(map[int64]model.Observation, len(counts))
 	for ds := range counts {
-		p := obsPrefix(ds)
-		if !it.SeekLT(successor(p)) || !bytes.HasPrefix(it.Key(), p) {
-			if err := it.Error(); err != nil {
+		var last chunkEntry
+		found := false
+		if p := chunkPrefix(ds); it.SeekLT(successor(p)) && bytes.HasPrefix(it.Key(), p) {
+			if err := eachChunkEntry(it.Key(), it.Value(), func(e chunkEntry) bool {
+				last, found = e, true
+				return true
+			}); err != nil {
 				return nil, fmt.Errorf("latest of %d: %w", ds, err)
 			}
+		} else if err := it.Error(); err != nil {
+			return nil, fmt.Errorf("latest of %d: %w", ds, err)
+		}
+		if h := heads[ds]; h != nil && len(h.es) > 0 {
+			e := h.es[len(h.es)-1]
+			if !found || e.compare(last.point) > 0 {
+				last, found = chunkEntry{point: e.point, rec: h.recs[e.off:e.end]}, true
+			}
+		}
+		if !found {
 			return nil, fmt.Errorf("datastream %d: %w", ds, errStaleCount)
 		}
-		o, err := decodeObs(it.Key(), it.Value())
+		o, err := decodeEntry(ds, last)
 		if err != nil {
 			return nil, fmt.Errorf("latest of %d: %w", ds, err)
 		}
 		latest[ds] = o
 	}
-	return latest, it.Error()
+	return latest, nil
 }
 
 // lastKey returns the 8-byte big-endian number that ends the last key under prefix, or 0.

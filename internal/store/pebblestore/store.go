@@ -36,6 +36,10 @@ type Options struct {
 	Verify bool
 	// CacheSize is the block cache in bytes (default 32 MiB).
 	CacheSize int64
+	// HeadSpan is how many IDs the oldest Observation of a Datastream's head may be behind
+	// the newest ID before the head is sealed into a chunk (default 131072). It bounds the
+	// memory the heads hold and what open reads to rebuild them.
+	HeadSpan int
 }
 
 func (o Options) withDefaults() Options {
@@ -50,6 +54,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.CacheSize <= 0 {
 		o.CacheSize = 32 << 20
+	}
+	if o.HeadSpan <= 0 {
+		o.HeadSpan = 1 << 17
 	}
 	return o
 }
@@ -123,13 +130,15 @@ func open(dir string, opt Options, log *slog.Logger, fs vfs.FS) (*Store, error) 
 	}
 
 	s := &Store{db: db, opt: opt, log: log, reqs: make(chan request, opt.QueueLen), raw: raw}
-	if err := s.load(); err != nil {
+	marks, err := s.load()
+	if err != nil {
 		return nil, errors.Join(fmt.Errorf("pebblestore: load %s: %w", dir, err), raw.Close(),
 			db.Close())
 	}
-	s.writer = newWriter(s)
+	s.writer = newWriter(s, marks)
 	go s.writer.run()
 	log.Info("store opened", "dir", dir, "datastreams", len(s.state.counts),
+		"in_heads", s.headLen(),
 		"last_id", s.state.lastID, "last_seq", s.seq)
 	return s, nil
 }

@@ -133,15 +133,11 @@ func decodeIDRecord(id uint64, b []byte) (model.Observation, error) {
 	return o, nil
 }
 
-// decodeObs reads an 'o' key and its value into an Observation.
-func decodeObs(k, v []byte) (model.Observation, error) {
-	ds, pt, id, err := parseObsKey(k)
-	if err != nil {
-		return model.Observation{}, fmt.Errorf("%w: %w", err, errCorrupt)
-	}
-	o := model.Observation{ID: id, DatastreamID: ds, PhenomenonTime: fromNanos(pt)}
-	if err := decodeResult(v, &o); err != nil {
-		return model.Observation{}, fmt.Errorf("observation %d: %w", id, err)
+// decodeEntry reads an entry of one Datastream's series into an Observation.
+func decodeEntry(ds int64, e chunkEntry) (model.Observation, error) {
+	o := model.Observation{ID: e.id, DatastreamID: ds, PhenomenonTime: fromNanos(e.pt)}
+	if err := decodeResult(e.rec, &o); err != nil {
+		return model.Observation{}, fmt.Errorf("observation %d: %w", e.id, err)
 	}
 	return o, nil
 }

@@ -3,6 +3,7 @@ package pebblestore
 import (
 	"cmp"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"slices"
 	"sync"
@@ -121,14 +122,22 @@ type writer struct {
 	recs      []byte                      // stage's scratch
 	ends      []int                       // stage's scratch
 	entries   []idEntry                   // stage's scratch
+	srecs     []byte                      // stageSeries' scratch
+	sents     []chunkEntry                // stageSeries' scratch
 	key, val  []byte                      // scratch
+
+	marks  map[int64]mark   // sealed marks: what of a Datastream is in chunks
+	ages   []headAge        // heads by lowest ID, oldest first; stale ones included
+	grow   map[int64]growth // in batch: entries that join their heads at publish
+	sealed []int64          // in batch: Datastreams whose heads are sealed
 }
 
-func newWriter(s *Store) *writer {
+func newWriter(s *Store, marks map[int64]mark) *writer {
 	return &writer{
 		s: s, done: make(chan struct{}), batch: s.db.NewBatch(),
 		delta: map[int64]int64{}, latest: map[int64]model.Observation{},
 		maxID: s.state.lastID, committed: s.state.lastID,
+		marks: marks, ages: agesOf(s.state.heads), grow: map[int64]growth{},
 	}
 }
 
@@ -238,16 +247,129 @@ func (w *writer) stage() error {
 		return cmp.Or(cmp.Compare(x.o.DatastreamID, y.o.DatastreamID), cmp.Compare(x.pt, y.pt),
 			cmp.Compare(x.o.ID, y.o.ID))
 	})
+	w.order, w.recs, w.ends, w.entries = order, recs, ends, entries
+	return w.stageSeries(order)
+}
+
+// stageSeries adds the staged Observations, in series order, to their Datastreams' heads,
+// or seals a head into chunks when it is full, when an Observation arrives at or below its
+// sealed mark, or when its oldest is Options.HeadSpan IDs behind the newest; then writes
+// the lowest ID left in any head. The heads themselves change in publish, after the commit.
+func (w *writer) stageSeries(order []int32) error {
+	st := w.staged
+	recs, ends := w.srecs[:0], w.ends[:0]
 	for _, i := range order {
 		var err error
-		w.key = obsKey(w.key[:0], st[i].o.DatastreamID, st[i].pt, st[i].o.ID)
-		if w.val, err = appendResult(w.val[:0], st[i].o); err != nil {
+		if recs, err = appendResult(recs, st[i].o); err != nil {
 			return fmt.Errorf("encode observation %d: %w", st[i].o.ID, err)
 		}
-		_ = w.batch.Set(w.key, w.val, nil) // a Batch.Set error is only for a closed batch
+		ends = append(ends, len(recs))
 	}
-	w.order, w.recs, w.ends, w.entries = order, recs, ends, entries
+	es, start := w.sents[:0], 0
+	for j, i := range order {
+		es = append(es, chunkEntry{point: point{st[i].pt, st[i].o.ID}, rec: recs[start:ends[j]]})
+		start = ends[j]
+	}
+	w.srecs, w.ends, w.sents = recs, ends, es
+
+	heads := w.s.state.heads // only this goroutine changes them
+	for a := 0; a < len(es); {
+		ds := st[order[a]].o.DatastreamID
+		b, low := a, es[a].id
+		for ; b < len(es) && st[order[b]].o.DatastreamID == ds; b++ {
+			low = min(low, es[b].id)
+		}
+		run := es[a:b:b]
+		a = b
+		h := heads[ds]
+		if h.size()+len(run) < maxChunk && low > w.marks[ds].id {
+			w.grow[ds] = growth{run: run, low: low}
+			if h == nil || low < h.minID {
+				w.pushAge(headAge{ds: ds, minID: low})
+			}
+			continue
+		}
+		if err := w.sealHead(ds, run); err != nil {
+			return err
+		}
+	}
+	for len(w.ages) > 0 && w.ages[0].minID+uint64(w.s.opt.HeadSpan) <= w.maxID {
+		age := w.ages[0]
+		w.ages = w.ages[1:]
+		if w.lowest(age.ds) == age.minID {
+			g := w.grow[age.ds]
+			delete(w.grow, age.ds)
+			if err := w.sealHead(age.ds, g.run); err != nil {
+				return err
+			}
+		}
+	}
+	var from []byte
+	if len(w.ages) > 0 {
+		from = binary.BigEndian.AppendUint64(nil, w.ages[0].minID)
+	} else {
+		from = binary.BigEndian.AppendUint64(nil, 0)
+	}
+	_ = w.batch.Set(headFromKey, from, nil)
 	return nil
+}
+
+// sealHead writes the head of ds with run, its new entries, into chunks, and raises its
+// sealed mark over them.
+func (w *writer) sealHead(ds int64, run []chunkEntry) error {
+	all := w.s.state.heads[ds].all()
+	if len(all) == 0 {
+		all = slices.Clone(run)
+	} else {
+		all = append(all, run...)
+		slices.SortFunc(all, compareEntries)
+	}
+	m := w.marks[ds]
+	for _, e := range all {
+		m.id = max(m.id, e.id)
+	}
+	m.n += int64(len(all))
+	if err := w.seal(ds, all); err != nil {
+		return fmt.Errorf("seal datastream %d: %w", ds, err)
+	}
+	w.marks[ds] = m
+	_ = w.batch.Set(sealMarkKey(ds), sealMarkValue(m), nil)
+	w.sealed = append(w.sealed, ds)
+	return nil
+}
+
+// growth is what a commit adds to a head: run, whose lowest ID is low.
+type growth struct {
+	run []chunkEntry
+	low uint64
+}
+
+// lowest returns the lowest ID the head of ds will hold after this commit, or 0 when it
+// will be empty.
+func (w *writer) lowest(ds int64) uint64 {
+	if slices.Contains(w.sealed, ds) {
+		return 0
+	}
+	var low uint64
+	if h := w.s.state.heads[ds]; h != nil {
+		low = h.minID
+	}
+	if g, ok := w.grow[ds]; ok && (low == 0 || g.low < low) {
+		low = g.low
+	}
+	return low
+}
+
+// pushAge queues a head by its lowest ID, in order.
+func (w *writer) pushAge(a headAge) {
+	if n := len(w.ages); n == 0 || w.ages[n-1].minID <= a.minID {
+		w.ages = append(w.ages, a)
+		return
+	}
+	i, _ := slices.BinarySearchFunc(w.ages, a.minID, func(x headAge, id uint64) int {
+		return cmp.Compare(x.minID, id)
+	})
+	w.ages = slices.Insert(w.ages, i, a)
 }
 
 // newer reports whether a is later than b in its series: by phenomenonTime, then ID.
