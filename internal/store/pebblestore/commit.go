@@ -7,7 +7,8 @@ import (
 )
 
 // commit writes the batch and then publishes it to the in-memory state. With sync it also
-// syncs the log when an earlier commit did not, which is what makes Flush durable. It returns the sticky failure, if any.
+// syncs the log when an earlier commit did not, which is what makes Flush durable. It
+// returns the sticky failure, if any.
 func (w *writer) commit(sync bool) error {
 	if err := w.failure(); err != nil {
 		w.reset()
