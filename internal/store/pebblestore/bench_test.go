@@ -34,10 +34,10 @@ func benchObs(i int) model.Observation {
 func quiet() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
 // BenchmarkAppend measures appending Observations, 64 per Append call, through the writer
-// into Pebble, Flush included. The references write straight into Pebble in batches of the
-// same size: pebble-same the keys and values the store writes, in arrival order, which is
-// the ceiling the store's own overhead is measured against; pebble-per-key a key per
-// Observation in each index, as layouts before 3 did.
+// into Pebble, Flush included. The references write straight into Pebble, in batches of the
+// same size, what the layouts before chunks (4) wrote, without the store's own work:
+// pebble-series-key a series key per Observation beside the by-ID blocks (layout 3),
+// pebble-per-key a key per Observation in each index (layout 2).
 func BenchmarkAppend(b *testing.B) {
 	b.Run("store", func(b *testing.B) {
 		s, err := Open(b.TempDir(), Options{}, quiet())
@@ -62,7 +62,7 @@ func BenchmarkAppend(b *testing.B) {
 		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "obs/s")
 	})
 	for _, perKey := range []bool{false, true} {
-		name := map[bool]string{false: "pebble-same", true: "pebble-per-key"}[perKey]
+		name := map[bool]string{false: "pebble-series-key", true: "pebble-per-key"}[perKey]
 		b.Run(name, func(b *testing.B) {
 			db, err := pebble.Open(b.TempDir(), &pebble.Options{MemTableSize: 32 << 20,
 				Logger: pebbleLogger{quiet()}})
