@@ -40,7 +40,15 @@ func spanOf(q store.RangeQuery) (span, bool) {
 		}
 	}
 	if c := q.After; c != nil {
-		at := cursorPoint(c)
+		// A cursor beyond the times a point can hold bounds nothing on its own side and
+		// leaves nothing on the other.
+		switch {
+		case c.Time.After(maxTime) && q.Desc, c.Time.Before(minTime) && !q.Desc:
+			return sp, !sp.hasUp || sp.lo.compare(sp.up) < 0
+		case c.Time.After(maxTime), c.Time.Before(minTime):
+			return sp, false
+		}
+		at := point{c.Time.UnixNano(), c.ID}
 		if q.Desc {
 			if !sp.hasUp || at.compare(sp.up) < 0 {
 				sp.up, sp.hasUp = at, true
@@ -56,17 +64,6 @@ func spanOf(q store.RangeQuery) (span, bool) {
 		}
 	}
 	return sp, !sp.hasUp || sp.lo.compare(sp.up) < 0
-}
-
-// cursorPoint returns the point of a cursor, clamped to the times points can hold.
-func cursorPoint(c *store.Cursor) point {
-	switch {
-	case c.Time.Before(minTime):
-		return point{math.MinInt64, 0}
-	case c.Time.After(maxTime):
-		return point{math.MaxInt64, math.MaxUint64}
-	}
-	return point{c.Time.UnixNano(), c.ID}
 }
 
 // timeSpan is the span of a Datastream between two times, zero times open.
