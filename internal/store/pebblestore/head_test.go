@@ -101,10 +101,7 @@ func TestSeriesAgainstModel(t *testing.T) {
 						t.Fatal(err)
 					}
 				case 1:
-					fs.SetIgnoreSyncs(true)
-					_ = s.Close()
-					fs.ResetToSyncedState()
-					fs.SetIgnoreSyncs(false)
+					crash(s, fs)
 				default:
 					continue
 				}

@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cockroachdb/pebble/vfs"
+
 	"github.com/vindel-hub/vindel/internal/model"
 	"github.com/vindel-hub/vindel/internal/store"
 	"github.com/vindel-hub/vindel/internal/testenv"
@@ -103,4 +105,13 @@ func hasAll(t *testing.T, s store.Store, want []model.Observation) {
 			t.Fatalf("Get(%d) = %+v, want %+v", w.ID, got, w)
 		}
 	}
+}
+
+// crash stops s as a crash would: nothing from here on reaches the disk, and fs forgets
+// every write that was not synced.
+func crash(s *Store, fs *vfs.MemFS) {
+	fs.SetIgnoreSyncs(true)
+	_ = s.Close()
+	fs.ResetToSyncedState()
+	fs.SetIgnoreSyncs(false)
 }

@@ -168,10 +168,7 @@ func TestHostileSeries(t *testing.T) {
 						t.Fatal(err)
 					}
 				case 1:
-					fs.SetIgnoreSyncs(true)
-					_ = s.Close()
-					fs.ResetToSyncedState()
-					fs.SetIgnoreSyncs(false)
+					crash(s, fs)
 				case 2:
 					if err := s.Close(); err != nil {
 						t.Fatal(err)
@@ -440,10 +437,7 @@ func TestHostileCrashReplay(t *testing.T) {
 					t.Fatal(err)
 				}
 				waitLastID(t, s, g.top) // some of it committed, none synced
-				fs.SetIgnoreSyncs(true)
-				_ = s.Close()
-				fs.ResetToSyncedState()
-				fs.SetIgnoreSyncs(false)
+				crash(s, fs)
 				if s, err = open("", opt, quiet(), fs); err != nil {
 					t.Fatalf("round %d: open: %v", round, err)
 				}

@@ -68,10 +68,7 @@ func TestCrashKeepsFlushed(t *testing.T) {
 			time.Sleep(2 * opt.withDefaults().FlushInterval) // let some commit unsynced
 		}
 
-		fs.SetIgnoreSyncs(true) // the crash: nothing from here on reaches the disk
-		_ = s.Close()
-		fs.ResetToSyncedState()
-		fs.SetIgnoreSyncs(false)
+		crash(s, fs)
 
 		s, err = open("", opt, log, fs)
 		if err != nil {
