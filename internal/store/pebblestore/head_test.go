@@ -68,8 +68,9 @@ func (g *seriesGen) batch(n int) []model.Observation {
 // TestSeriesAgainstModel appends such Observations in calls of random size and after each
 // round checks every Datastream against a sorted model: Range both ways, whole and paged
 // through cursors, between random times, and Count between the same times. Between rounds
-// the store is reopened or crashed after a Flush on a file system that forgets every write
-// not synced. A small HeadSpan makes quiet Datastreams' heads seal by age.
+// the store is reopened, crashed after a Flush on a file system that forgets every write
+// not synced, or reopened with Verify (restart). A small HeadSpan makes quiet Datastreams'
+// heads seal by age.
 func TestSeriesAgainstModel(t *testing.T) {
 	for _, opt := range []Options{{HeadSpan: 40, BatchSize: 16}, {BatchSize: 64},
 		{HeadSpan: 300, BatchSize: 1000}} {
@@ -95,19 +96,7 @@ func TestSeriesAgainstModel(t *testing.T) {
 				}
 				agrees(t, rng, s, stored)
 				consistent(t, s)
-				switch round % 3 {
-				case 0:
-					if err := s.Close(); err != nil {
-						t.Fatal(err)
-					}
-				case 1:
-					crash(s, fs)
-				default:
-					continue
-				}
-				if s, err = open("", opt, quiet(), fs); err != nil {
-					t.Fatalf("round %d: open: %v", round, err)
-				}
+				s = restart(t, s, fs, opt, round)
 				agrees(t, rng, s, stored)
 			}
 			if err := s.Close(); err != nil {

@@ -115,3 +115,29 @@ func crash(s *Store, fs *vfs.MemFS) {
 	fs.ResetToSyncedState()
 	fs.SetIgnoreSyncs(false)
 }
+
+// restart closes s and opens the store on fs again, in one of four ways by round: closed
+// cleanly, crashed, closed and reopened with Verify, or not at all (s is returned).
+func restart(t *testing.T, s *Store, fs *vfs.MemFS, opt Options, round int) *Store {
+	t.Helper()
+	switch round % 4 {
+	case 0:
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+	case 1:
+		crash(s, fs)
+	case 2:
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+		opt.Verify = true
+	default:
+		return s
+	}
+	s, err := open("", opt, quiet(), fs)
+	if err != nil {
+		t.Fatalf("round %d: open: %v", round, err)
+	}
+	return s
+}

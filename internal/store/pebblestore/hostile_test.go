@@ -161,25 +161,7 @@ func TestHostileSeries(t *testing.T) {
 					t.Fatal(err)
 				}
 				hostileAgrees(t, rng, s, m)
-				reopt := opt
-				switch round % 4 {
-				case 0:
-					if err := s.Close(); err != nil {
-						t.Fatal(err)
-					}
-				case 1:
-					crash(s, fs)
-				case 2:
-					if err := s.Close(); err != nil {
-						t.Fatal(err)
-					}
-					reopt.Verify = true
-				default:
-					continue
-				}
-				if s, err = open("", reopt, quiet(), fs); err != nil {
-					t.Fatalf("round %d: open: %v", round, err)
-				}
+				s = restart(t, s, fs, opt, round)
 				hostileAgrees(t, rng, s, m)
 			}
 			if err := s.Close(); err != nil {

@@ -130,6 +130,7 @@ type writer struct {
 	ages   []headAge        // heads by lowest ID, oldest first; stale ones included
 	grow   map[int64]growth // in batch: entries that join their heads at publish
 	sealed []int64          // in batch: Datastreams whose heads are sealed
+	from   uint64           // the head start last written under headFromKey
 }
 
 func newWriter(s *Store, marks map[int64]mark) *writer {
@@ -137,7 +138,7 @@ func newWriter(s *Store, marks map[int64]mark) *writer {
 		s: s, done: make(chan struct{}), batch: s.db.NewBatch(),
 		delta: map[int64]int64{}, latest: map[int64]model.Observation{},
 		maxID: s.state.lastID, committed: s.state.lastID,
-		marks: marks, ages: agesOf(s.state.heads), grow: map[int64]growth{},
+		marks: marks, ages: agesOf(s.state.heads), grow: map[int64]growth{}, from: ^uint64(0),
 	}
 }
 
@@ -304,13 +305,14 @@ func (w *writer) stageSeries(order []int32) error {
 			}
 		}
 	}
-	var from []byte
+	var from uint64
 	if len(w.ages) > 0 {
-		from = binary.BigEndian.AppendUint64(nil, w.ages[0].minID)
-	} else {
-		from = binary.BigEndian.AppendUint64(nil, 0)
+		from = w.ages[0].minID
 	}
-	_ = w.batch.Set(headFromKey, from, nil)
+	if from != w.from {
+		_ = w.batch.Set(headFromKey, binary.BigEndian.AppendUint64(nil, from), nil)
+		w.from = from
+	}
 	return nil
 }
 
