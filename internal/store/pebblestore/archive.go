@@ -1,16 +1,12 @@
 package pebblestore
 
 import (
-	"bytes"
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
 	"slices"
 	"time"
-
-	"github.com/cockroachdb/pebble"
 
 	"github.com/vindel-hub/vindel/internal/store"
 	"github.com/vindel-hub/vindel/internal/store/rawlog"
@@ -19,11 +15,10 @@ import (
 // The raw uplinks live in a rawlog beside the database, not in it: an envelope is written
 // once and never changed, and in the LSM tree each one was compressed again and rewritten at
 // every compaction, which made the archive the larger part of the store's cost per uplink.
-// The database keeps only the per-device index, and rawSeqKey, the last sequence number the
-// index covers, so that open can index what the log holds beyond it.
+// The database keeps only the per-device index, in blocks (devindex.go).
 
-// Keep appends raw uplinks to the log and their device index entries to the database, and
-// returns the last one's sequence number. The uplinks are readable at once and durable after
+// Keep appends raw uplinks to the log and their numbers to the device index, and returns
+// the last one's sequence number. The uplinks are readable at once and durable after
 // the next Flush (with Options.Sync, at once): a caller about to acknowledge an uplink to its
 // sender calls Flush first, one sync for many Keeps. A zero ReceivedAt is set to now.
 func (s *Store) Keep(ctx context.Context, rs ...store.RawUplink) (uint64, error) {
@@ -46,7 +41,11 @@ func (s *Store) Keep(ctx context.Context, rs ...store.RawUplink) (uint64, error)
 	if err != nil {
 		return 0, fmt.Errorf("pebblestore: keep: %w", err)
 	}
-	if err := s.index(rs, seq-uint64(len(rs))+1); err != nil {
+	first := seq - uint64(len(rs)) + 1
+	for i, r := range rs {
+		s.dev.add(r.DevEUI, first+uint64(i))
+	}
+	if err := s.writeIndex(seq); err != nil {
 		return 0, fmt.Errorf("pebblestore: keep: %w", err)
 	}
 	if s.opt.Sync {
@@ -92,28 +91,6 @@ func (s *Store) appendLog(rs []store.RawUplink) (uint64, error) {
 	}
 	s.seq = seq // taken by the log, whatever becomes of the index
 	return seq, nil
-}
-
-// index writes the device index entries of rs, numbered from first, and moves rawSeqKey.
-func (s *Store) index(rs []store.RawUplink, first uint64) error {
-	keys := make([][]byte, len(rs))
-	for i, r := range rs {
-		keys[i] = deviceKey(r.DevEUI, first+uint64(i))
-	}
-	slices.SortFunc(keys, bytes.Compare) // in key order, as the writer does (stage)
-	b := s.db.NewBatch()
-	defer b.Close()
-	for _, k := range keys {
-		_ = b.Set(k, nil, nil)
-	}
-	_ = b.Set(rawSeqKey, binary.BigEndian.AppendUint64(nil, first+uint64(len(rs))-1), nil)
-	if err := b.Commit(s.writeOptions(false)); err != nil {
-		return fmt.Errorf("index: %w", err)
-	}
-	if !s.opt.Sync {
-		s.unsynced.Store(true)
-	}
-	return nil
 }
 
 func (s *Store) lastSeq() uint64 {
@@ -165,44 +142,72 @@ func (s *Store) rawAll(ctx context.Context, afterSeq uint64,
 	return out, derr
 }
 
-// rawOfDevice walks one device's index and reads each uplink it names. An entry whose
-// uplink the log does not hold is skipped: after a crash of the machine the index can
-// outlive unsynced log records, which were never acknowledged to their sender.
+// rawOfDevice walks one device's index, its blocks and then its pending numbers, and reads
+// each uplink it names. A number whose uplink the log does not hold is skipped: after a
+// crash of the machine a block can outlive unsynced log records, which were never
+// acknowledged to their sender.
 func (s *Store) rawOfDevice(ctx context.Context, devEUI string, afterSeq uint64,
 	limit int) ([]store.RawUplink, error) {
-	p := devicePrefix(devEUI)
-	it, err := s.db.NewIterWithContext(ctx, &pebble.IterOptions{LowerBound: p,
-		UpperBound: successor(p)})
+	// The iterator and the copy of the pending numbers are taken together, so that none
+	// moves from one to the other in between.
+	s.archiveMu.Lock()
+	it, err := s.db.NewIterWithContext(ctx, devBounds(devEUI))
+	pending := slices.Clone(s.dev.pending[devEUI])
+	s.archiveMu.Unlock()
 	if err != nil {
 		return nil, err
 	}
 	defer it.Close()
 	var out []store.RawUplink
-	start := append(binary.BigEndian.AppendUint64(bytes.Clone(p), afterSeq), 0)
-	for ok := it.SeekGE(start); ok; ok = it.Next() {
-		if limit > 0 && len(out) >= limit {
-			break
+	var rerr error
+	take := func(seq uint64) bool {
+		if seq <= afterSeq {
+			return true
 		}
-		k := it.Key()
-		if len(k) != len(p)+8 {
-			return nil, fmt.Errorf("device key %x: %w", k, errCorrupt)
+		if rerr = ctx.Err(); rerr != nil {
+			return false
 		}
-		seq := binary.BigEndian.Uint64(k[len(p):])
-		rec, found, err := s.raw.Get(seq)
-		if err != nil {
-			return nil, err
+		var rec rawlog.Record
+		var found bool
+		if rec, found, rerr = s.raw.Get(seq); rerr != nil {
+			return false
 		}
 		if !found {
 			s.log.Debug("indexed raw uplink not in the log; skipped", "seq", seq)
-			continue
+			return true
 		}
-		r, err := decodeRaw(seq, rec.Payload)
-		if err != nil {
-			return nil, err
+		var r store.RawUplink
+		if r, rerr = decodeRaw(seq, rec.Payload); rerr != nil {
+			return false
 		}
 		out = append(out, r)
+		return limit <= 0 || len(out) < limit
 	}
-	return out, it.Error()
+	plen := len(devBlockPrefix(devEUI))
+	ok := it.SeekLT(devBlockKey(devEUI, afterSeq+1))
+	if !ok {
+		ok = it.First()
+	}
+	more := true
+	for ; ok && more; ok = it.Next() {
+		err := eachSeq(it.Key(), plen, it.Value(), func(seq uint64) bool {
+			more = take(seq)
+			return more
+		})
+		if err = errors.Join(err, rerr); err != nil {
+			return nil, err
+		}
+	}
+	if err := it.Error(); err != nil {
+		return nil, err
+	}
+	for _, seq := range pending {
+		if !more {
+			break
+		}
+		more = take(seq)
+	}
+	return out, rerr
 }
 
 // Since returns the non-empty dedup keys of uplinks received at or after t, oldest first.

@@ -10,7 +10,7 @@ import (
 // MQTT allows (Mosquitto's default message_size_limit is the protocol's 256 MiB) and
 // layout 1 kept: the other uplinks of the batch should be kept, and so should it.
 func TestKeepLargeEnvelope(t *testing.T) {
-	s := openDir(t, t.TempDir())
+	s := openDir(t, t.TempDir(), Options{})
 	batch := rawsFor(0, 3)
 	batch[1].Envelope = make([]byte, 17<<20)
 	if _, err := s.Keep(t.Context(), batch...); err != nil {

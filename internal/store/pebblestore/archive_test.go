@@ -50,10 +50,10 @@ func dedupKeys(t *testing.T, s *Store, dev string) []string {
 	return keys
 }
 
-func openDir(t *testing.T, dir string) *Store {
+func openDir(t *testing.T, dir string, opt Options) *Store {
 	t.Helper()
 	log, _ := captureLog(t)
-	s, err := Open(dir, Options{}, log)
+	s, err := Open(dir, opt, log)
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
@@ -61,66 +61,67 @@ func openDir(t *testing.T, dir string) *Store {
 	return s
 }
 
-// TestIndexBehindLog rolls the device index back, as a crash between a Keep's log write and
-// its index write leaves it: open indexes the rest from the log.
+// TestIndexBehindLog loses a device's blocks and rolls rawSeqKey back, as a crash between
+// a Keep's log write and its index write could: open indexes the rest again from the log,
+// each uplink once.
 func TestIndexBehindLog(t *testing.T) {
 	dir := t.TempDir()
-	s := openDir(t, dir)
-	keepAll(t, s, rawsFor(0, 6))
+	s := openDir(t, dir, Options{})
+	keepAll(t, s, rawsFor(0, 300)) // 150 a device: a block of 128 each, and 22 pending
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	db, err := pebble.Open(dir, &pebble.Options{Logger: pebbleLogger{quiet()}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for seq := uint64(4); seq <= 6; seq++ {
-		_ = db.Delete(deviceKey(fmt.Sprintf("0%d", (seq-1)%2), seq), nil)
-	}
-	_ = db.Set(rawSeqKey, binary.BigEndian.AppendUint64(nil, 3), pebble.Sync)
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
+	tamper(t, dir, func(b *pebble.Batch) {
+		p := devBlockPrefix("01")
+		_ = b.DeleteRange(p, successor(p), nil)
+		_ = b.Set(rawSeqKey, binary.BigEndian.AppendUint64(nil, 0), nil)
+	})
 
-	s = openDir(t, dir)
-	if got, want := dedupKeys(t, s, "00"), []string{"k0", "k2", "k4"}; !slices.Equal(got, want) {
-		t.Fatalf("device 00 = %v, want %v", got, want)
-	}
-	if got, want := dedupKeys(t, s, "01"), []string{"k1", "k3", "k5"}; !slices.Equal(got, want) {
-		t.Fatalf("device 01 = %v, want %v", got, want)
+	s = openDir(t, dir, Options{})
+	keepAll(t, s, rawsFor(300, 2))
+	for dev, first := range []int{0, 1} {
+		var want []string
+		for k := first; k < 302; k += 2 {
+			want = append(want, fmt.Sprintf("k%d", k))
+		}
+		if got := dedupKeys(t, s, fmt.Sprintf("0%d", dev)); !slices.Equal(got, want) {
+			t.Fatalf("device 0%d: %d uplinks, want %d", dev, len(got), len(want))
+		}
 	}
 }
 
 // TestLogBehindIndex cuts the log's last records, as a crash of the machine can when the
-// index was synced and the log not: the lost entries are skipped, and new uplinks are
-// numbered after the index so no old entry names them.
+// device blocks were synced and the log not: the lost entries are skipped, and new uplinks
+// are numbered after the blocks so no old entry names them.
 func TestLogBehindIndex(t *testing.T) {
 	dir := t.TempDir()
-	s := openDir(t, dir)
+	opt := Options{IndexSpan: 1} // every Keep writes the blocks of the one before
+	s := openDir(t, dir, opt)
 	keepAll(t, s, rawsFor(0, 4))
-	keepAll(t, s, rawsFor(4, 2))
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
 	seg, _ := filepath.Glob(filepath.Join(dir, "raw", "*.seg"))
 	if len(seg) != 1 {
 		t.Fatalf("segments %v, want one", seg)
 	}
-	b, err := os.ReadFile(seg[0])
+	kept4, err := os.Stat(seg[0])
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(seg[0], b[:len(b)*2/3], 0o644); err != nil { // loses 5 and 6
+	keepAll(t, s, rawsFor(4, 2))
+	keepAll(t, s, rawsFor(6, 1)) // writes the blocks naming 5 and 6; 7 stays pending
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(seg[0], kept4.Size()); err != nil { // loses 5 to 7
 		t.Fatal(err)
 	}
 
-	s = openDir(t, dir)
-	seq, err := s.Keep(t.Context(), rawsFor(6, 1)...)
-	if err != nil || seq != 7 {
+	s = openDir(t, dir, opt)
+	seq, err := s.Keep(t.Context(), rawsFor(7, 1)...)
+	if err != nil || seq != 7 { // past the blocks, where the log ends at 4
 		t.Fatalf("Keep after the loss = %d, %v; want 7", seq, err)
 	}
-	if got, want := dedupKeys(t, s, "00"), []string{"k0", "k2", "k6"}; !slices.Equal(got, want) {
-		t.Fatalf("device 00 = %v, want %v", got, want)
+	if got, want := dedupKeys(t, s, "01"), []string{"k1", "k3", "k7"}; !slices.Equal(got, want) {
+		t.Fatalf("device 01 = %v, want %v", got, want)
 	}
 	all, err := s.Raw(t.Context(), "", 0, 0)
 	if err != nil || len(all) != 5 || all[4].Seq != 7 {
@@ -148,7 +149,7 @@ func TestMigrateLayout1(t *testing.T) {
 
 	wantSince := []string{"k2", "k3", "k4"}
 	for range 2 { // the second open finds layout 2 and moves nothing
-		s := openDir(t, dir)
+		s := openDir(t, dir, Options{})
 		if got, want := dedupKeys(t, s, "01"), []string{"k1", "k3"}; !slices.Equal(got, want) {
 			t.Fatalf("device 01 = %v, want %v", got, want)
 		}

@@ -12,16 +12,19 @@
 //	's' ds:8 firstTime:8 firstID:8  -> chunk       one Datastream's series, up to 128
 //	'e' ds:8                        -> id:8 n:8    sealed mark: what of it is in chunks
 //	'b' firstID:8                   -> block       by-ID index, up to 128 Observations
-//	'd' len:uvarint devEUI seq:8    -> (empty)     raw uplinks by device
-//	'm' "version"                   -> version:8   layout version (4)
+//	'u' len:uvarint devEUI first:8  -> seq block   raw uplinks by device, up to 128
+//	'm' "version"                   -> version:8   layout version (5)
 //	'm' "head"                      -> id:8        the lowest ID a head may hold, or 0
-//	'm' "rawseq"                    -> seq:8       the last raw uplink the 'd' keys cover
+//	'm' "rawseq"                    -> seq:8       every raw uplink up to it is in a 'u' block
+//	'm' "rawtop"                    -> seq:8       the highest number in any 'u' block
 //
 // The newest Observations of each Datastream are not in a chunk yet but in its head, in
 // memory (head.go), until there are 128 of them or the oldest is Options.HeadSpan IDs
 // behind the newest. They need no log of their own: they are in the by-ID blocks, and open
 // rebuilds the heads from the blocks after 'm' "head", taking each Observation above its
-// Datastream's sealed mark.
+// Datastream's sealed mark. The device index works the same way (devindex.go): a device's
+// newest sequence numbers wait in memory until there are 128 or the oldest is
+// Options.IndexSpan behind, and open takes them again from the raw log after 'm' "rawseq".
 //
 // The raw uplinks themselves are not in Pebble but in a rawlog (package rawlog) in the
 // subdirectory raw, numbered by sequence.
@@ -63,12 +66,12 @@
 //   - Raw uplinks are written once and read rarely, in order or by device. In the LSM tree
 //     each envelope was compressed again and rewritten at every compaction, which made the
 //     archive the larger part of the store's cost per uplink; the log writes it once. The
-//     per-device index stays in Pebble, and rebuilding the de-duplication window after a
+//     per-device index stays in Pebble, in blocks, and rebuilding the de-duplication window after a
 //     restart reads the log from its last index entry before the window (rawlog.Log.Since).
 //
-// Layouts 1 to 3 (raw uplinks under 'r' with a time index under 't'; a by-ID key 'i' per
-// Observation; a series key 'o' per Observation with a count key 'c' per Datastream) are
-// moved to layout 4 on open (migrate.go).
+// Layouts 1 to 4 (raw uplinks under 'r' with a time index under 't'; a by-ID key 'i' per
+// Observation; a series key 'o' per Observation with a count key 'c' per Datastream; a
+// device index key 'd' per raw uplink) are moved to layout 5 on open (migrate.go).
 //
 // # Writes
 //
@@ -82,7 +85,9 @@
 // everything appended before it is committed and synced to disk, and then syncs the raw
 // log. An Observation whose ID is stored already is skipped.
 //
-// Keep appends raw uplinks to the log and their device index entries to Pebble, in that
-// order; open indexes whatever the log holds beyond the index, and numbers new uplinks past
-// an index that outlived log records lost in a crash of the machine.
+// Keep appends raw uplinks to the log and their numbers to the pending device index, and
+// writes the blocks of devices that have 128 pending or an old one, with 'm' "rawseq", in one
+// commit: most Keeps write nothing to Pebble. Open makes pending again what the log holds
+// after "rawseq" and no block of its device holds, and numbers new uplinks past a block
+// that outlived log records lost in a crash of the machine.
 package pebblestore

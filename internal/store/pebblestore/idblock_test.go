@@ -46,7 +46,7 @@ func blocksOf(t *testing.T, s *Store) [][]uint64 {
 // highest committed are merged into the block that may hold them, below every block they
 // start one, and every read finds them all.
 func TestBlockFill(t *testing.T) {
-	s := openDir(t, t.TempDir())
+	s := openDir(t, t.TempDir(), Options{})
 	obsOf := func(ids ...uint64) []model.Observation {
 		out := make([]model.Observation, len(ids))
 		for i, id := range ids {
@@ -98,7 +98,7 @@ func TestBlockFill(t *testing.T) {
 // opens it: the index comes back as blocks and every read agrees.
 func TestMigrateIDs(t *testing.T) {
 	dir := t.TempDir()
-	s := openDir(t, dir)
+	s := openDir(t, dir, Options{})
 	all := gen(1, 2500, 1, 2, 3)
 	for i := 0; i < len(all); i += 700 {
 		appendFlush(t, s, all[i:min(i+700, len(all))])
@@ -133,7 +133,7 @@ func TestMigrateIDs(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	s = openDir(t, dir)
+	s = openDir(t, dir, Options{})
 	hasAll(t, s, all)
 	if got := consistent(t, s); len(got) != len(all) {
 		t.Fatalf("%d Observations after migration, want %d", len(got), len(all))

@@ -10,21 +10,23 @@ import (
 
 // The key prefixes; the package comment describes the layout.
 const (
-	prefixSeries  = 's'
-	prefixSealed  = 'e'
-	prefixIDBlock = 'b'
-	prefixMeta    = 'm'
-	prefixDevice  = 'd'
+	prefixSeries   = 's'
+	prefixSealed   = 'e'
+	prefixIDBlock  = 'b'
+	prefixMeta     = 'm'
+	prefixDevBlock = 'u'
 
 	// Older layouts, which open moves (migrate.go). Layout 1 kept the raw uplinks under
 	// 'r' seq:8 and a time index under 't'; layouts 1 and 2 kept the by-ID index as one
 	// 'i' id:8 key per Observation; layouts 1 to 3 kept the series as one 'o' key per
-	// Observation, with a count per Datastream under 'c'.
+	// Observation, with a count per Datastream under 'c'; layouts 1 to 4 kept the device
+	// index as one 'd' key per raw uplink.
 	prefixRaw     = 'r'
 	prefixRawTime = 't'
 	prefixID      = 'i'
 	prefixObs     = 'o'
 	prefixCount   = 'c'
+	prefixDevice  = 'd'
 )
 
 // Key lengths.
@@ -35,11 +37,11 @@ const (
 )
 
 // layoutVersion is stored under metaVersionKey; a store without it gets its counts rebuilt.
-const layoutVersion = 4
+const layoutVersion = 5
 
 var metaVersionKey = []byte{prefixMeta, 'v', 'e', 'r', 's', 'i', 'o', 'n'}
 
-// rawSeqKey holds the last sequence number whose device index entry is written.
+// rawSeqKey holds a sequence number up to which every raw uplink is in a device block.
 var rawSeqKey = []byte{prefixMeta, 'r', 'a', 'w', 's', 'e', 'q'}
 
 // errTimeRange is returned for a phenomenonTime that Unix nanoseconds cannot hold.
@@ -102,13 +104,23 @@ func countKey(ds int64) []byte {
 	return k
 }
 
-// devicePrefix returns the prefix of one device's archive index. The DevEUI is length
+// devicePrefix returns the prefix of one device's index in the old layout. The DevEUI is length
 // prefixed so that one DevEUI being a prefix of another cannot mix their entries.
 func devicePrefix(devEUI string) []byte {
 	k := make([]byte, 0, 1+binary.MaxVarintLen64+len(devEUI)+8)
 	k = append(k, prefixDevice)
 	k = binary.AppendUvarint(k, uint64(len(devEUI)))
 	return append(k, devEUI...)
+}
+
+// parseDeviceKey splits a key of the old device index.
+func parseDeviceKey(k []byte) (devEUI string, seq uint64, err error) {
+	l, w := binary.Uvarint(k[min(len(k), 1):])
+	if len(k) < 1 || k[0] != prefixDevice || w <= 0 || l > uint64(len(k)) ||
+		uint64(len(k)-1-w) != l+8 {
+		return "", 0, fmt.Errorf("device key %x: %w", k, errCorrupt)
+	}
+	return string(k[1+w : 1+w+int(l)]), binary.BigEndian.Uint64(k[1+w+int(l):]), nil
 }
 
 // deviceKey returns the index key of uplink seq of a device.

@@ -3,69 +3,12 @@ package pebblestore
 import (
 	"bytes"
 	"encoding/binary"
-	"errors"
 	"fmt"
 
 	"github.com/cockroachdb/pebble"
 
 	"github.com/vindel-hub/vindel/internal/store/rawlog"
 )
-
-// loadArchive finds the archive's last sequence number and indexes what the log holds
-// beyond the device index, which a crash between the two writes of a Keep leaves behind.
-// When the index is ahead of the log instead (the log lost unsynced records in a crash of
-// the machine), numbering goes on after the index, so that no entry names a new uplink.
-func (s *Store) loadArchive() error {
-	indexed, err := s.rawSeq()
-	if err != nil {
-		return err
-	}
-	last := s.raw.LastSeq()
-	s.seq = max(last, indexed)
-	if last <= indexed {
-		return nil
-	}
-
-	b := s.db.NewBatch()
-	defer b.Close()
-	n := 0
-	var derr error
-	err = s.raw.Scan(indexed, func(rec rawlog.Record) bool {
-		r, _, err := decodeRawHead(rec.Seq, rec.Payload)
-		if err != nil {
-			derr = err
-			return false
-		}
-		_ = b.Set(deviceKey(r.DevEUI, rec.Seq), nil, nil)
-		n++
-		return true
-	})
-	if err = errors.Join(err, derr); err != nil {
-		return fmt.Errorf("index the raw log after %d: %w", indexed, err)
-	}
-	_ = b.Set(rawSeqKey, binary.BigEndian.AppendUint64(nil, last), nil)
-	if err := b.Commit(pebble.Sync); err != nil {
-		return fmt.Errorf("index the raw log: %w", err)
-	}
-	s.log.Info("indexed raw uplinks the device index lacked", "count", n, "last_seq", last)
-	return nil
-}
-
-// rawSeq reads rawSeqKey, 0 when it is missing.
-func (s *Store) rawSeq() (uint64, error) {
-	v, closer, err := s.db.Get(rawSeqKey)
-	if errors.Is(err, pebble.ErrNotFound) {
-		return 0, nil
-	}
-	if err != nil {
-		return 0, fmt.Errorf("read raw sequence: %w", err)
-	}
-	defer closer.Close()
-	if len(v) != 8 {
-		return 0, fmt.Errorf("raw sequence %x: %w", v, errCorrupt)
-	}
-	return binary.BigEndian.Uint64(v), nil
-}
 
 // upgrade moves a store written in layout from (0 for one without a version) to the current
 // layout, one step at a time, and writes the version. Each step can run again after a crash
@@ -74,7 +17,7 @@ func (s *Store) upgrade(from uint64) error {
 	steps := []struct {
 		to  uint64
 		run func() error
-	}{{2, s.migrateRaw}, {3, s.migrateIDs}, {4, s.migrateSeries}}
+	}{{2, s.migrateRaw}, {3, s.migrateIDs}, {4, s.migrateSeries}, {5, s.migrateDevices}}
 	for _, st := range steps {
 		if from >= st.to {
 			continue
@@ -272,5 +215,69 @@ func (s *Store) migrateSeries() error {
 		return fmt.Errorf("migrate series: %w", err)
 	}
 	s.log.Info("series rewritten in chunks", "observations", n)
+	return nil
+}
+
+// migrateDevices rewrites the device index of layouts 1 to 4, a key per raw uplink, as
+// blocks of maxBlock of a device's numbers, sets rawTopKey, and deletes the old keys last.
+// When there are old keys it starts by deleting any blocks, so that a run cut short by a
+// crash is done again.
+func (s *Store) migrateDevices() error {
+	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: []byte{prefixDevice},
+		UpperBound: []byte{prefixDevice + 1}})
+	if err != nil {
+		return fmt.Errorf("migrate device index: %w", err)
+	}
+	defer it.Close()
+	if !it.First() {
+		return it.Error()
+	}
+	b := s.db.NewBatch()
+	defer func() { _ = b.Close() }()
+	_ = b.DeleteRange([]byte{prefixDevBlock}, []byte{prefixDevBlock + 1}, nil)
+	var (
+		dev  string
+		seqs []uint64
+		top  uint64
+		n    int
+	)
+	put := func() error {
+		if len(seqs) > 0 {
+			_ = b.Set(devBlockKey(dev, seqs[0]), appendSeqBlock(nil, seqs), nil)
+			n, seqs = n+len(seqs), seqs[:0]
+		}
+		if b.Len() < 4<<20 {
+			return nil
+		}
+		err := b.Commit(pebble.NoSync)
+		_ = b.Close()
+		b = s.db.NewBatch()
+		return err
+	}
+	for ok := true; ok; ok = it.Next() {
+		d, seq, err := parseDeviceKey(it.Key())
+		if err != nil {
+			return fmt.Errorf("migrate device index: %w", err)
+		}
+		if len(seqs) > 0 && d != dev || len(seqs) == maxBlock {
+			if err := put(); err != nil {
+				return fmt.Errorf("migrate device index: %w", err)
+			}
+		}
+		dev, top = d, max(top, seq)
+		seqs = append(seqs, seq)
+	}
+	if err := it.Error(); err != nil {
+		return fmt.Errorf("migrate device index: %w", err)
+	}
+	if err := put(); err != nil {
+		return fmt.Errorf("migrate device index: %w", err)
+	}
+	_ = b.Set(rawTopKey, binary.BigEndian.AppendUint64(nil, top), nil)
+	_ = b.DeleteRange([]byte{prefixDevice}, []byte{prefixDevice + 1}, nil)
+	if err := b.Commit(pebble.Sync); err != nil {
+		return fmt.Errorf("migrate device index: %w", err)
+	}
+	s.log.Info("device index rewritten in blocks", "uplinks", n)
 	return nil
 }

@@ -89,7 +89,7 @@ func TestMigrateLayout1Large(t *testing.T) {
 	obs := gen(1, 3000, 1, 2, 3, 4)
 	writeLayout1(t, vfs.Default, dir, 2001, obs)
 	for round := range 3 {
-		s := openDir(t, dir)
+		s := openDir(t, dir, Options{})
 		checkMigrated(t, s, 2001+round, obs)
 		seq, err := s.Keep(t.Context(), rawsFor(2001+round, 1)...)
 		if err != nil || seq != uint64(2002+round) {

@@ -40,6 +40,10 @@ type Options struct {
 	// the newest ID before the head is sealed into a chunk (default 131072). It bounds the
 	// memory the heads hold and what open reads to rebuild them.
 	HeadSpan int
+	// IndexSpan is how many uplinks the oldest pending entry of a device's raw uplink index
+	// may be behind the newest before it is written into a block (default 65536). It bounds
+	// what open reads of the raw log to rebuild the pending entries.
+	IndexSpan int
 }
 
 func (o Options) withDefaults() Options {
@@ -57,6 +61,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.HeadSpan <= 0 {
 		o.HeadSpan = 1 << 17
+	}
+	if o.IndexSpan <= 0 {
+		o.IndexSpan = 1 << 16
 	}
 	return o
 }
@@ -81,6 +88,7 @@ type Store struct {
 	raw       *rawlog.Log     // the raw uplinks, in dir/raw
 	archiveMu sync.Mutex      // orders Keep: sequence numbers commit in order
 	seq       uint64          // the last sequence number kept
+	dev       devIndex        // the device index not yet in blocks, under archiveMu
 	recs      []rawlog.Record // Keep's scratch, under archiveMu
 	rawBuf    []byte          // Keep's scratch, under archiveMu
 	rawEnds   []int           // Keep's scratch, under archiveMu
