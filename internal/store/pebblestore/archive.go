@@ -43,7 +43,9 @@ func (s *Store) Keep(ctx context.Context, rs ...store.RawUplink) (uint64, error)
 	}
 	first := seq - uint64(len(rs)) + 1
 	for i, r := range rs {
-		s.dev.add(r.DevEUI, first+uint64(i))
+		if r.DevEUI != "" { // Raw without a DevEUI reads the log itself
+			s.dev.add(r.DevEUI, first+uint64(i))
+		}
 	}
 	if err := s.writeIndex(seq); err != nil {
 		return 0, fmt.Errorf("pebblestore: keep: %w", err)
@@ -148,6 +150,9 @@ func (s *Store) rawAll(ctx context.Context, afterSeq uint64,
 // acknowledged to their sender.
 func (s *Store) rawOfDevice(ctx context.Context, devEUI string, afterSeq uint64,
 	limit int) ([]store.RawUplink, error) {
+	if afterSeq == math.MaxUint64 {
+		return nil, nil
+	}
 	// The iterator and the copy of the pending numbers are taken together, so that none
 	// moves from one to the other in between.
 	s.archiveMu.Lock()
@@ -179,6 +184,11 @@ func (s *Store) rawOfDevice(ctx context.Context, devEUI string, afterSeq uint64,
 		var r store.RawUplink
 		if r, rerr = decodeRaw(seq, rec.Payload); rerr != nil {
 			return false
+		}
+		if r.DevEUI != devEUI { // only a damaged index can name another device's uplink
+			s.log.Error("device index names another device's raw uplink; skipped", "seq", seq,
+				"device", devEUI, "uplink_device", r.DevEUI)
+			return true
 		}
 		out = append(out, r)
 		return limit <= 0 || len(out) < limit

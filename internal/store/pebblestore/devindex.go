@@ -216,7 +216,7 @@ func (s *Store) loadArchive() error {
 			}
 			inBlocks[dev] = top
 		}
-		if rec.Seq > top {
+		if dev != "" && rec.Seq > top {
 			s.dev.add(dev, rec.Seq)
 			n++
 		}
@@ -224,11 +224,6 @@ func (s *Store) loadArchive() error {
 	})
 	if err = errors.Join(err, derr); err != nil {
 		return fmt.Errorf("index the raw log after %d: %w", from, err)
-	}
-	for dev, p := range s.dev.pending {
-		if len(p) > maxBlock {
-			s.dev.full = append(s.dev.full, dev)
-		}
 	}
 	s.log.Debug("raw uplinks indexed again from the log", "count", n, "after_seq", from)
 	return nil
