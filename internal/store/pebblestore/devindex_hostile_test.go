@@ -348,8 +348,7 @@ func crashedCheck(t *testing.T, mem *vfs.MemFS, opt Options, devs []string,
 // highestIndexed returns the highest number in any device block.
 func highestIndexed(t *testing.T, s *Store) uint64 {
 	t.Helper()
-	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: []byte{prefixDevBlock},
-		UpperBound: []byte{prefixDevBlock + 1}})
+	it, err := s.db.NewIter(prefixBounds(prefixDevBlock))
 	if err != nil {
 		t.Fatal(err)
 	}

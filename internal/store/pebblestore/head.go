@@ -127,8 +127,7 @@ func sealMarkValue(m mark) []byte {
 
 // loadSealMarks reads the 'e' keys.
 func (s *Store) loadSealMarks() (map[int64]mark, error) {
-	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: []byte{prefixSealed},
-		UpperBound: []byte{prefixSealed + 1}})
+	it, err := s.db.NewIter(prefixBounds(prefixSealed))
 	if err != nil {
 		return nil, fmt.Errorf("sealed mark iterator: %w", err)
 	}

@@ -133,8 +133,7 @@ func (s *Store) lookup(id uint64) ([]byte, bool, error) {
 
 // blockBounds are the iterator options of the by-ID index.
 func blockBounds() *pebble.IterOptions {
-	return &pebble.IterOptions{LowerBound: []byte{prefixIDBlock},
-		UpperBound: []byte{prefixIDBlock + 1}}
+	return prefixBounds(prefixIDBlock)
 }
 
 // lastIDInBlocks returns the highest ID in the index, or 0.

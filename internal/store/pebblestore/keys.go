@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"math"
 	"time"
+
+	"github.com/cockroachdb/pebble"
 )
 
 // The key prefixes; the package comment describes the layout.
@@ -126,6 +128,11 @@ func parseDeviceKey(k []byte) (devEUI string, seq uint64, err error) {
 // deviceKey returns the index key of uplink seq of a device.
 func deviceKey(devEUI string, seq uint64) []byte {
 	return binary.BigEndian.AppendUint64(devicePrefix(devEUI), seq)
+}
+
+// prefixBounds are the iterator options of every key under one prefix byte.
+func prefixBounds(prefix byte) *pebble.IterOptions {
+	return &pebble.IterOptions{LowerBound: []byte{prefix}, UpperBound: []byte{prefix + 1}}
 }
 
 // successor returns the smallest key greater than every key that starts with prefix, or

@@ -37,8 +37,7 @@ func (s *Store) upgrade(from uint64) error {
 // and their time index. The device index is the same in both layouts. Run again after a
 // crash part way, it skips what the log has already.
 func (s *Store) migrateRaw() error {
-	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: []byte{prefixRaw},
-		UpperBound: []byte{prefixRaw + 1}})
+	it, err := s.db.NewIter(prefixBounds(prefixRaw))
 	if err != nil {
 		return fmt.Errorf("migrate raw uplinks: %w", err)
 	}
@@ -104,8 +103,7 @@ func (s *Store) migrateIDs() error {
 		return fmt.Errorf("migrate by-ID index: %w", err)
 	}
 
-	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: []byte{prefixID},
-		UpperBound: []byte{prefixID + 1}})
+	it, err := s.db.NewIter(prefixBounds(prefixID))
 	if err != nil {
 		return fmt.Errorf("migrate by-ID index: %w", err)
 	}
@@ -149,8 +147,7 @@ func (s *Store) migrateIDs() error {
 // old keys and counts last. When there are old keys it starts by deleting any chunks and marks, so
 // that a run cut short by a crash is done again.
 func (s *Store) migrateSeries() error {
-	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: []byte{prefixObs},
-		UpperBound: []byte{prefixObs + 1}})
+	it, err := s.db.NewIter(prefixBounds(prefixObs))
 	if err != nil {
 		return fmt.Errorf("migrate series: %w", err)
 	}
@@ -158,60 +155,51 @@ func (s *Store) migrateSeries() error {
 	if !it.First() {
 		return it.Error()
 	}
-	b := s.db.NewBatch()
-	_ = b.DeleteRange([]byte{prefixSeries}, []byte{prefixSeries + 1}, nil)
-	_ = b.DeleteRange([]byte{prefixSealed}, []byte{prefixSealed + 1}, nil)
-	_ = b.Delete(headFromKey, nil)
+	rw := newRewrite(s.db)
+	defer rw.close()
+	_ = rw.b.DeleteRange([]byte{prefixSeries}, []byte{prefixSeries + 1}, nil)
+	_ = rw.b.DeleteRange([]byte{prefixSealed}, []byte{prefixSealed + 1}, nil)
+	_ = rw.b.Delete(headFromKey, nil)
 	var (
 		es  []chunkEntry
 		cur int64
 		m   mark
 		n   int
 	)
-	// put adds the chunk in es, and the mark when the Datastream ends, to the batch, which
-	// it commits when it is large.
+	// put adds the chunk in es, and the mark when the Datastream ends.
 	put := func(end bool) error {
 		if len(es) > 0 {
-			_ = b.Set(chunkKey(nil, cur, es[0].point), appendChunk(nil, es), nil)
+			_ = rw.b.Set(chunkKey(nil, cur, es[0].point), appendChunk(nil, es), nil)
 			n, es = n+len(es), es[:0]
 		}
 		if end {
-			_ = b.Set(sealMarkKey(cur), sealMarkValue(m), nil)
+			_ = rw.b.Set(sealMarkKey(cur), sealMarkValue(m), nil)
 			m = mark{}
 		}
-		if b.Len() < 4<<20 {
-			return nil
-		}
-		err := b.Commit(pebble.NoSync)
-		_ = b.Close()
-		b = s.db.NewBatch()
-		return err
+		return rw.spill()
 	}
 	for ok := true; ok; ok = it.Next() {
 		ds, pt, id, err := parseObsKey(it.Key())
 		if err != nil {
-			_ = b.Close()
 			return fmt.Errorf("migrate series: %w: %w", err, errCorrupt)
 		}
 		if len(es) > 0 && ds != cur || len(es) == maxChunk {
 			if err := put(ds != cur); err != nil {
-				_ = b.Close()
 				return fmt.Errorf("migrate series: %w", err)
 			}
 		}
 		cur, m = ds, mark{id: max(m.id, id), n: m.n + 1}
 		es = append(es, chunkEntry{point: point{pt, id}, rec: bytes.Clone(it.Value())})
 	}
-	defer func() { _ = b.Close() }()
 	if err := it.Error(); err != nil {
 		return fmt.Errorf("migrate series: %w", err)
 	}
 	if err := put(true); err != nil {
 		return fmt.Errorf("migrate series: %w", err)
 	}
-	_ = b.DeleteRange([]byte{prefixObs}, []byte{prefixObs + 1}, nil)
-	_ = b.DeleteRange([]byte{prefixCount}, []byte{prefixCount + 1}, nil)
-	if err := b.Commit(pebble.Sync); err != nil {
+	_ = rw.b.DeleteRange([]byte{prefixObs}, []byte{prefixObs + 1}, nil)
+	_ = rw.b.DeleteRange([]byte{prefixCount}, []byte{prefixCount + 1}, nil)
+	if err := rw.finish(); err != nil {
 		return fmt.Errorf("migrate series: %w", err)
 	}
 	s.log.Info("series rewritten in chunks", "observations", n)
@@ -223,8 +211,7 @@ func (s *Store) migrateSeries() error {
 // When there are old keys it starts by deleting any blocks, so that a run cut short by a
 // crash is done again.
 func (s *Store) migrateDevices() error {
-	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: []byte{prefixDevice},
-		UpperBound: []byte{prefixDevice + 1}})
+	it, err := s.db.NewIter(prefixBounds(prefixDevice))
 	if err != nil {
 		return fmt.Errorf("migrate device index: %w", err)
 	}
@@ -232,9 +219,9 @@ func (s *Store) migrateDevices() error {
 	if !it.First() {
 		return it.Error()
 	}
-	b := s.db.NewBatch()
-	defer func() { _ = b.Close() }()
-	_ = b.DeleteRange([]byte{prefixDevBlock}, []byte{prefixDevBlock + 1}, nil)
+	rw := newRewrite(s.db)
+	defer rw.close()
+	_ = rw.b.DeleteRange([]byte{prefixDevBlock}, []byte{prefixDevBlock + 1}, nil)
 	var (
 		dev  string
 		seqs []uint64
@@ -243,16 +230,10 @@ func (s *Store) migrateDevices() error {
 	)
 	put := func() error {
 		if len(seqs) > 0 {
-			_ = b.Set(devBlockKey(dev, seqs[0]), appendSeqBlock(nil, seqs), nil)
+			_ = rw.b.Set(devBlockKey(dev, seqs[0]), appendSeqBlock(nil, seqs), nil)
 			n, seqs = n+len(seqs), seqs[:0]
 		}
-		if b.Len() < 4<<20 {
-			return nil
-		}
-		err := b.Commit(pebble.NoSync)
-		_ = b.Close()
-		b = s.db.NewBatch()
-		return err
+		return rw.spill()
 	}
 	for ok := true; ok; ok = it.Next() {
 		d, seq, err := parseDeviceKey(it.Key())
@@ -273,11 +254,37 @@ func (s *Store) migrateDevices() error {
 	if err := put(); err != nil {
 		return fmt.Errorf("migrate device index: %w", err)
 	}
-	_ = b.Set(rawTopKey, binary.BigEndian.AppendUint64(nil, top), nil)
-	_ = b.DeleteRange([]byte{prefixDevice}, []byte{prefixDevice + 1}, nil)
-	if err := b.Commit(pebble.Sync); err != nil {
+	_ = rw.b.Set(rawTopKey, binary.BigEndian.AppendUint64(nil, top), nil)
+	_ = rw.b.DeleteRange([]byte{prefixDevice}, []byte{prefixDevice + 1}, nil)
+	if err := rw.finish(); err != nil {
 		return fmt.Errorf("migrate device index: %w", err)
 	}
 	s.log.Info("device index rewritten in blocks", "uplinks", n)
 	return nil
 }
+
+// rewrite is the batch a migration fills: committed, unsynced, each time it grows past
+// 4 MiB, so that a large store is rewritten in bounded memory, and synced at the end.
+type rewrite struct {
+	db *pebble.DB
+	b  *pebble.Batch
+}
+
+func newRewrite(db *pebble.DB) *rewrite { return &rewrite{db: db, b: db.NewBatch()} }
+
+// spill commits the batch and starts another when it is large.
+func (r *rewrite) spill() error {
+	if r.b.Len() < 4<<20 {
+		return nil
+	}
+	err := r.b.Commit(pebble.NoSync)
+	_ = r.b.Close()
+	r.b = r.db.NewBatch()
+	return err
+}
+
+// finish commits what is left, synced, and with it every spill before it.
+func (r *rewrite) finish() error { return r.b.Commit(pebble.Sync) }
+
+// close releases the batch.
+func (r *rewrite) close() { _ = r.b.Close() }

@@ -111,8 +111,7 @@ func (s *Store) checkVersion() (rebuild bool, err error) {
 // recount counts the entries of every Datastream's chunks, checking each chunk whole,
 // logs where a mark differs and repairs it, in marks and in the database.
 func (s *Store) recount(marks map[int64]mark) error {
-	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: []byte{prefixSeries},
-		UpperBound: []byte{prefixSeries + 1}})
+	it, err := s.db.NewIter(prefixBounds(prefixSeries))
 	if err != nil {
 		return fmt.Errorf("recount iterator: %w", err)
 	}
@@ -165,8 +164,7 @@ func (s *Store) recount(marks map[int64]mark) error {
 // chunk's last entry (one reverse seek) and its head's last.
 func (s *Store) loadLatest(counts map[int64]int64, heads map[int64]*head) (
 	map[int64]model.Observation, error) {
-	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: []byte{prefixSeries},
-		UpperBound: []byte{prefixSeries + 1}})
+	it, err := s.db.NewIter(prefixBounds(prefixSeries))
 	if err != nil {
 		return nil, fmt.Errorf("latest iterator: %w", err)
 	}
@@ -205,8 +203,7 @@ func (s *Store) loadLatest(counts map[int64]int64, heads map[int64]*head) (
 
 // lastKey returns the 8-byte big-endian number that ends the last key under prefix, or 0.
 func (s *Store) lastKey(prefix byte) (uint64, error) {
-	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: []byte{prefix},
-		UpperBound: []byte{prefix + 1}})
+	it, err := s.db.NewIter(prefixBounds(prefix))
 	if err != nil {
 		return 0, fmt.Errorf("iterator %c: %w", prefix, err)
 	}
