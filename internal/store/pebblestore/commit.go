@@ -78,7 +78,7 @@ func (w *writer) publish() {
 	for ds, g := range w.grow {
 		h := st.heads[ds]
 		if h == nil {
-			h = &head{}
+			h = newHead(g.run)
 			st.heads[ds] = h
 		}
 		h.add(g.run)

@@ -44,6 +44,17 @@ type headEntry struct {
 	off, end uint32
 }
 
+// newHead returns an empty head with room for a chunk of entries like first's, so that it
+// does not grow step by step.
+func newHead(first []chunkEntry) *head {
+	n := 0
+	for _, e := range first {
+		n += len(e.rec)
+	}
+	return &head{es: make([]headEntry, 0, maxChunk),
+		recs: make([]byte, 0, maxChunk*n/max(len(first), 1))}
+}
+
 // add inserts es, sorted by point, copying their records.
 func (h *head) add(es []chunkEntry) {
 	appended := len(h.es) == 0 || h.es[len(h.es)-1].compare(es[0].point) < 0
@@ -88,12 +99,11 @@ func (h *head) entries(dst []chunkEntry, lo point, up point, hasUp bool) []chunk
 	return dst
 }
 
-// all returns every entry of the head, as entries that point into it.
-func (h *head) all() []chunkEntry {
-	if h == nil {
-		return nil
-	}
-	return h.entries(make([]chunkEntry, 0, len(h.es)), point{pt: math.MinInt64}, point{}, false)
+// all returns every entry of the head, as entries that point into it, with room for extra
+// more.
+func (h *head) all(extra int) []chunkEntry {
+	return h.entries(make([]chunkEntry, 0, h.size()+extra), point{pt: math.MinInt64}, point{},
+		false)
 }
 
 // headAge is an entry of the writer's queue of heads by their lowest ID: it names the head

@@ -319,11 +319,9 @@ func (w *writer) stageSeries(order []int32) error {
 // sealHead writes the head of ds with run, its new entries, into chunks, and raises its
 // sealed mark over them.
 func (w *writer) sealHead(ds int64, run []chunkEntry) error {
-	all := w.s.state.heads[ds].all()
-	if len(all) == 0 {
-		all = slices.Clone(run)
-	} else {
-		all = append(all, run...)
+	h := w.s.state.heads[ds]
+	all := append(h.all(len(run)), run...)
+	if h.size() > 0 {
 		slices.SortFunc(all, compareEntries)
 	}
 	m := w.marks[ds]
