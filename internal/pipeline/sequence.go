@@ -162,8 +162,8 @@ func (p *Pipeline) keep(ctx context.Context, raws []store.RawUplink) bool {
 	return true
 }
 
-// write hands Observations to the store, which keeps no reference to the slice, and returns
-// it for the publisher.
+// write hands Observations to the store, which reads them until the next Flush and never
+// changes them, and returns them for the publisher.
 func (p *Pipeline) write(ctx context.Context, obs []model.Observation) ([]model.Observation, error) {
 	if len(obs) == 0 {
 		return nil, nil

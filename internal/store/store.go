@@ -17,8 +17,9 @@ var ErrNotFound = errors.New("not found")
 // returns once the Observations are queued, Flush once everything queued is durable.
 type Store interface {
 	// Append queues Observations for writing. Their IDs are already assigned and increasing.
-	// Append does not keep obs, so the caller may reuse it. An Observation whose ID is stored
-	// already is ignored, so that a replay cannot count it twice.
+	// The store may read obs until the next Flush returns, so the caller leaves it alone
+	// until then; the store never changes it. An Observation whose ID is stored already is
+	// ignored, so that a replay cannot count it twice.
 	Append(ctx context.Context, obs []model.Observation) error
 	// Flush blocks until every Observation appended before the call is durable and readable.
 	Flush(ctx context.Context) error

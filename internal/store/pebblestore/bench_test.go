@@ -53,7 +53,7 @@ func BenchmarkAppend(b *testing.B) {
 				if err := s.Append(ctx, chunk); err != nil {
 					b.Fatal(err)
 				}
-				chunk = chunk[:0]
+				chunk = make([]model.Observation, 0, 64) // the store reads it until Flush
 			}
 		}
 		if err := s.Flush(ctx); err != nil {
@@ -182,7 +182,7 @@ func fillDeep(s *Store) error {
 			if err := s.Append(ctx, chunk); err != nil {
 				return err
 			}
-			chunk = chunk[:0]
+			chunk = make([]model.Observation, 0, 4096) // the store reads it until Flush
 		}
 	}
 	for i := range 99 * 1000 {

@@ -20,8 +20,8 @@ type request struct {
 	flush chan error
 }
 
-// Append validates obs, copies them and queues them for the writer. It blocks while the queue
-// is full, until ctx ends. An Observation whose ID is stored already is skipped by the
+// Append validates obs and queues them for the writer, which reads them before the next
+// Flush returns. It blocks while the queue is full, until ctx ends. An Observation whose ID is stored already is skipped by the
 // writer. After a commit has failed, Append returns that failure.
 func (s *Store) Append(ctx context.Context, obs []model.Observation) error {
 	if err := s.enter(); err != nil {
@@ -42,7 +42,7 @@ func (s *Store) Append(ctx context.Context, obs []model.Observation) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("pebblestore: append: %w", err)
 	}
-	return s.enqueue(ctx, request{obs: slices.Clone(obs)})
+	return s.enqueue(ctx, request{obs: obs})
 }
 
 // validate rejects what the key layout cannot hold.

@@ -108,20 +108,23 @@ func testResultKinds(t *testing.T, h *harness) {
 	check(t, h.reopen(t, dir))
 }
 
-// testAppendCopiesInput checks that Append does not keep the caller's slice, which the
-// pipeline reuses for the next uplink.
-func testAppendCopiesInput(t *testing.T, h *harness) {
+// testAppendLeavesInput checks that Append reads the caller's slice and never changes it:
+// the pipeline hands the same slice to the stream once Flush returns.
+func testAppendLeavesInput(t *testing.T, h *harness) {
 	b, _ := h.fresh(t)
 	obs := series(1, 1, 5)
+	obs[2].PhenomenonTime = obs[2].PhenomenonTime.In(time.FixedZone("CET", 3600))
 	want := append([]model.Observation(nil), obs...)
 	if err := b.Append(t.Context(), obs); err != nil {
 		t.Fatalf("Append: %v", err)
 	}
-	for i := range obs {
-		obs[i] = model.Observation{ID: 99, DatastreamID: 99, PhenomenonTime: t0}
-	}
 	if err := b.Flush(t.Context()); err != nil {
 		t.Fatalf("Flush: %v", err)
+	}
+	for i := range want {
+		if obs[i] != want[i] {
+			t.Fatalf("Append changed observation %d: %+v, was %+v", i, obs[i], want[i])
+		}
 	}
 	got, err := b.Range(t.Context(), store.RangeQuery{DatastreamID: 1})
 	if err != nil {

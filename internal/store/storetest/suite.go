@@ -37,7 +37,7 @@ func Run(t *testing.T, open Opener, opt Options) {
 		{"AppendFlushGet", testAppendFlushGet},
 		{"GetMissing", testGetMissing},
 		{"ResultKinds", testResultKinds},
-		{"AppendCopiesInput", testAppendCopiesInput},
+		{"AppendLeavesInput", testAppendLeavesInput},
 		{"AppendDuplicateID", testAppendDuplicateID},
 		{"RangeOrder", testRangeOrder},
 		{"RangeBounds", testRangeBounds},
