@@ -236,3 +236,32 @@ func TestRefNextLinkStaysRef(t *testing.T) {
 		}
 	}
 }
+
+// TestTopCapped: a $top above MaxTop gives MaxTop entities and a nextLink that asks for
+// MaxTop again, and following the links reaches every Observation once.
+func TestTopCapped(t *testing.T) {
+	s := newServer(t, seedSnapshot(), seedObservations(), Options{MaxTop: 4})
+	all := ids(t, values(t, s.getJSON(t, "/Observations?$top=4&$count=true")))
+	next, seen := "/Observations?$top=1000", map[int64]bool{}
+	for pages := 0; next != ""; pages++ {
+		m := s.getJSON(t, next)
+		vs := values(t, m)
+		if len(vs) > 4 {
+			t.Fatalf("page %d has %d Observations, above MaxTop 4", pages, len(vs))
+		}
+		for _, id := range ids(t, vs) {
+			if seen[id] {
+				t.Fatalf("Observation %d on two pages", id)
+			}
+			seen[id] = true
+		}
+		next, _ = m["@iot.nextLink"].(string)
+		if next != "" && !strings.Contains(next, "$top=4") {
+			t.Fatalf("nextLink %s does not keep the capped $top", next)
+		}
+	}
+	m := s.getJSON(t, "/Observations?$count=true&$top=0")
+	if float64(len(seen)) != m["@iot.count"] || len(all) != 4 {
+		t.Errorf("pages gave %d Observations, @iot.count %v", len(seen), m["@iot.count"])
+	}
+}
