@@ -90,6 +90,16 @@ func TestDeviceCommands(t *testing.T) {
 	if out, _ := vindel(t, "device", "list", "-hub", base, "-key", "k"); strings.Contains(out, "Room 101") {
 		t.Errorf("removed device still listed: %s", out)
 	}
+	out, _ := vindel(t, "profiles")
+	for line := range strings.Lines(out) {
+		if !strings.HasPrefix(line, "milesight-iot/am103 ") {
+			continue
+		}
+		// Its live and logged fields feed the same properties: each is listed once.
+		if n := strings.Count(line, "air_temperature"); n != 1 {
+			t.Errorf("am103 lists air_temperature %d times: %s", n, line)
+		}
+	}
 }
 
 // TestStreamBase checks the hub URLs watch takes: the device command's http ones too.

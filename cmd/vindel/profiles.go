@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -22,9 +23,11 @@ func profilesCmd(args []string, stdout io.Writer) error {
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "PROFILE\tFIRMWARE\tDECODER\tPROPERTIES")
 	for _, p := range set.All() {
-		var props []string
+		var props []string // each once: a live and a logged field may feed one property
 		for _, f := range p.Fields {
-			props = append(props, f.Property)
+			if !slices.Contains(props, f.Property) {
+				props = append(props, f.Property)
+			}
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", p.ID(), strings.Join(p.Firmware, ","), p.DecoderName,
 			strings.Join(props, ", "))
