@@ -21,8 +21,9 @@ type request struct {
 }
 
 // Append validates obs and queues them for the writer, which reads them before the next
-// Flush returns. It blocks while the queue is full, until ctx ends. An Observation whose ID is stored already is skipped by the
-// writer. After a commit has failed, Append returns that failure.
+// Flush returns. It blocks while the queue is full, until ctx ends. An Observation whose ID
+// is stored already is skipped by the writer. After a commit has failed, Append returns that
+// failure.
 func (s *Store) Append(ctx context.Context, obs []model.Observation) error {
 	if err := s.enter(); err != nil {
 		return err
