@@ -153,6 +153,7 @@ func (s *Store) rawOfDevice(ctx context.Context, devEUI string, afterSeq uint64,
 	if afterSeq == math.MaxUint64 {
 		return nil, nil
 	}
+	afterSeq = max(afterSeq, s.raw.FirstSeq()-1) // what retention deleted is not looked for
 	// The iterator and the copy of the pending numbers are taken together, so that none
 	// moves from one to the other in between.
 	s.archiveMu.Lock()

@@ -44,6 +44,9 @@ type Options struct {
 	// may be behind the newest before it is written into a block (default 65536). It bounds
 	// what open reads of the raw log to rebuild the pending entries.
 	IndexSpan int
+	// RawSegmentSize is the size at which a segment of the raw log is sealed (default
+	// rawlog.DefaultSegmentSize); retention deletes whole segments.
+	RawSegmentSize int64
 }
 
 func (o Options) withDefaults() Options {
@@ -92,6 +95,8 @@ type Store struct {
 	recs      []rawlog.Record // Keep's scratch, under archiveMu
 	rawBuf    []byte          // Keep's scratch, under archiveMu
 	rawEnds   []int           // Keep's scratch, under archiveMu
+
+	prunedBelow atomic.Uint64 // device blocks below this sequence number are deleted
 }
 
 var _ interface {
@@ -132,7 +137,8 @@ func open(dir string, opt Options, log *slog.Logger, fs vfs.FS) (*Store, error) 
 	if fs == nil {
 		fs = vfs.Default
 	}
-	raw, err := rawlog.Open(fs, fs.PathJoin(dir, "raw"), rawlog.Options{}, log)
+	raw, err := rawlog.Open(fs, fs.PathJoin(dir, "raw"),
+		rawlog.Options{SegmentSize: opt.RawSegmentSize}, log)
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("pebblestore: %w", err), db.Close())
 	}

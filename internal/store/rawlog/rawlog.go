@@ -85,8 +85,9 @@ type Log struct {
 	failed  error // the first failed write; sticky
 	closed  bool
 	scratch []byte
-	syncMu  sync.Mutex // one Sync at a time
-	needDir bool       // a file was created since the directory was last synced
+	syncMu  sync.Mutex   // one Sync at a time
+	dropMu  sync.RWMutex // held by readers while they read, by DropBefore while it deletes
+	needDir bool         // a file was created since the directory was last synced
 }
 
 // Options tune a Log; zero fields take the defaults.

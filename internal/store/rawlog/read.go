@@ -35,8 +35,14 @@ func (l *Log) snapshot() ([]view, error) {
 }
 
 // Scan calls fn with every record after afterSeq, in order, until fn returns false. The
-// record's Payload is valid only during the call.
+// record's Payload is valid only during the call; fn must not call the log.
 func (l *Log) Scan(afterSeq uint64, fn func(Record) bool) error {
+	l.dropMu.RLock() // no segment is deleted under a reader
+	defer l.dropMu.RUnlock()
+	return l.scan(afterSeq, fn)
+}
+
+func (l *Log) scan(afterSeq uint64, fn func(Record) bool) error {
 	vs, err := l.snapshot()
 	if err != nil {
 		return err
@@ -53,9 +59,11 @@ func (l *Log) Get(seq uint64) (Record, bool, error) {
 	if seq == 0 {
 		return Record{}, false, nil
 	}
+	l.dropMu.RLock()
+	defer l.dropMu.RUnlock()
 	var found Record
 	ok := false
-	err := l.Scan(seq-1, func(r Record) bool {
+	err := l.scan(seq-1, func(r Record) bool {
 		if r.Seq == seq {
 			found, ok = r, true
 			found.Payload = append([]byte(nil), r.Payload...)
@@ -69,8 +77,10 @@ func (l *Log) Get(seq uint64) (Record, bool, error) {
 // returns false. It starts reading at the latest index entry older than t, so it reads
 // little of a long log, and assumes that times grow with sequence numbers, apart from
 // small steps back within the stretch between two index entries; records before a larger
-// step back are missed.
+// step back are missed. fn must not call the log.
 func (l *Log) Since(t int64, fn func(Record) bool) error {
+	l.dropMu.RLock()
+	defer l.dropMu.RUnlock()
 	vs, err := l.snapshot()
 	if err != nil {
 		return err
