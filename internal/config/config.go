@@ -22,6 +22,7 @@ type Config struct {
 	MQTT        []MQTTSource  `yaml:"mqtt"`
 	Webhook     Webhook       `yaml:"webhook"`
 	Pipeline    Pipeline      `yaml:"pipeline"`
+	Archive     Archive       `yaml:"archive"`
 	Stream      Stream        `yaml:"stream"`
 	Log         Log           `yaml:"log"`
 	Shutdown    time.Duration `yaml:"shutdown_timeout"`
@@ -64,6 +65,13 @@ type Pipeline struct {
 	Queue          int           `yaml:"queue"`
 	DedupWindow    time.Duration `yaml:"dedup_window"`
 	DedupTolerance time.Duration `yaml:"dedup_tolerance"`
+}
+
+// Archive configures the raw uplink archive.
+type Archive struct {
+	// Retention is how long raw uplinks are kept; 0 keeps them for ever. They go a whole
+	// log segment (64 MiB) at a time; their Observations stay.
+	Retention time.Duration `yaml:"retention"`
 }
 
 // Stream tunes the live stream.

@@ -42,6 +42,7 @@ pipeline: {dedup_window: 10m}
 		"VINDEL_ADMIN_KEY=k",
 		"VINDEL_PIPELINE_WORKERS=3",
 		"VINDEL_SHUTDOWN_TIMEOUT=5s",
+		"VINDEL_ARCHIVE_RETENTION=2160h",
 		"HOME=/root",
 	})
 	if err != nil {
@@ -55,7 +56,7 @@ pipeline: {dedup_window: 10m}
 		t.Errorf("mqtt = %+v", c.MQTT)
 	}
 	if c.AdminKey != "k" || c.Pipeline.Workers != 3 || c.Pipeline.DedupWindow != 10*time.Minute ||
-		c.Shutdown != 5*time.Second {
+		c.Shutdown != 5*time.Second || c.Archive.Retention != 90*24*time.Hour {
 		t.Errorf("scalars = %+v", c)
 	}
 }

@@ -59,6 +59,9 @@ func (h *Hub) build(ctx context.Context) (err error) {
 	if err = checkSources(cfg.MQTT); err != nil {
 		return err
 	}
+	if err = checkRetention(cfg.Archive.Retention, cfg.Pipeline.DedupWindow); err != nil {
+		return err
+	}
 	if err = os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return fmt.Errorf("hub: data dir: %w", err)
 	}

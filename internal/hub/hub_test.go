@@ -311,3 +311,34 @@ func TestBadSourceFailsFirst(t *testing.T) {
 		t.Fatalf("data dir touched before the sources were checked: %v", err)
 	}
 }
+
+// TestRetentionChecked: a raw uplink retention shorter than the de-duplication window, or
+// negative, stops start-up before the data directory is touched; one as long starts.
+func TestRetentionChecked(t *testing.T) {
+	for _, keep := range []time.Duration{-time.Hour, 30 * time.Minute} {
+		cfg := config.Default()
+		cfg.DataDir = filepath.Join(t.TempDir(), "data")
+		cfg.Archive.Retention = keep
+		_, err := New(context.Background(), cfg, slog.New(slog.DiscardHandler))
+		if err == nil || !strings.Contains(err.Error(), "archive.retention") {
+			t.Fatalf("New with retention %v = %v, want an error naming archive.retention", keep, err)
+		}
+		if _, err := os.Stat(cfg.DataDir); !errors.Is(err, os.ErrNotExist) {
+			t.Fatalf("retention %v: data dir touched: %v", keep, err)
+		}
+	}
+	cfg := config.Default()
+	cfg.DataDir, cfg.HTTP.Addr, cfg.Broker.Enabled = t.TempDir(), "127.0.0.1:0", false
+	cfg.Archive.Retention = cfg.Pipeline.DedupWindow
+	h, err := New(context.Background(), cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatalf("New with retention equal to the window: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- h.Run(ctx) }()
+	cancel() // the retention loop runs once at start and stops with the hub
+	if err := <-done; err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+}

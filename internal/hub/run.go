@@ -4,9 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/vindel-hub/vindel/internal/config"
 	"net/http"
 	"sync"
+
+	"github.com/vindel-hub/vindel/internal/config"
 )
 
 // Run serves until ctx ends, then shuts down in order: close the stream clients, stop taking
@@ -30,6 +31,8 @@ func (h *Hub) Run(ctx context.Context) error {
 			}
 		}()
 	}
+	var retaining sync.WaitGroup
+	retaining.Go(func() { h.retain(ctx) })
 	serveDone := make(chan error, 1)
 	go func() { serveDone <- h.server.Serve(h.listener) }()
 	h.log.Info("vindel serving", "http", h.Addr(), "broker", h.brokerURL(),
@@ -50,6 +53,7 @@ func (h *Hub) Run(ctx context.Context) error {
 	h.stream.Close()
 	httpErr := h.server.Shutdown(shutCtx)
 	sources.Wait()
+	retaining.Wait()
 	stopPipe()
 	pipeErr := <-pipeDone
 

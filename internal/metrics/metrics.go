@@ -31,6 +31,8 @@ type Metrics struct {
 	StreamDropped prometheus.Counter
 	// SourceUp is 1 while an ingest source is connected, by source.
 	SourceUp *prometheus.GaugeVec
+	// RawSegmentsDeleted counts raw log segments deleted past archive.retention.
+	RawSegmentsDeleted prometheus.Counter
 }
 
 // New builds the collectors on a fresh registry, with the Go and process collectors.
@@ -66,9 +68,13 @@ func New() *Metrics {
 		SourceUp: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "vindel_source_up", Help: "1 while an ingest source is connected.",
 		}, []string{"source"}),
+		RawSegmentsDeleted: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "vindel_raw_segments_deleted_total",
+			Help: "Raw uplink log segments deleted past archive.retention.",
+		}),
 	}
 	m.Registry.MustRegister(m.Uplinks, m.DecodeSeconds, m.StoreSeconds, m.Observations,
-		m.StoreErrors, m.StreamClients, m.StreamDropped, m.SourceUp,
+		m.StoreErrors, m.StreamClients, m.StreamDropped, m.SourceUp, m.RawSegmentsDeleted,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
