@@ -110,7 +110,7 @@ func New(cat devices.Catalog, st store.Store, m *metrics.Metrics, log *slog.Logg
 // not above the last one published are dropped and logged, since sending them would break
 // every client's ordering.
 func (h *Hub) Publish(obs []model.Observation) {
-	if len(obs) == 0 {
+	if len(obs) == 0 || h.publishUnheard(obs) {
 		return
 	}
 	entries := newEntries(obs, h.cat.Public(), h.live.Load() > 0)
@@ -126,10 +126,7 @@ func (h *Hub) Publish(obs []model.Observation) {
 	}
 	h.mu.Unlock()
 
-	if skipped := len(obs) - len(fresh); skipped > 0 {
-		h.log.Error("stream: Publish got offsets out of order; dropped them",
-			"count", skipped)
-	}
+	h.logSkipped(len(obs) - len(fresh))
 	for _, c := range dropped {
 		h.m.StreamDropped.Inc()
 		h.log.Warn("stream: closing a client that fell behind", "transport", c.transport,
@@ -137,17 +134,51 @@ func (h *Hub) Publish(obs []model.Observation) {
 	}
 }
 
+// publishUnheard publishes obs into the ring alone when no client is registered, without
+// building their entries, and reports whether it did. A client that registers after it
+// finds them in the ring.
+func (h *Hub) publishUnheard(obs []model.Observation) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(h.clients) > 0 {
+		return false
+	}
+	skipped := 0
+	for i := range obs {
+		if !h.advanceLocked(obs[i]) {
+			skipped++
+		}
+	}
+	h.logSkipped(skipped)
+	return true
+}
+
+// logSkipped logs the Observations Publish dropped for offsets out of order, if any.
+func (h *Hub) logSkipped(n int) {
+	if n > 0 {
+		h.log.Error("stream: Publish got offsets out of order; dropped them", "count", n)
+	}
+}
+
+// advanceLocked puts o in the ring and moves the head to it, unless its offset is not above
+// the head; it reports whether it did. h.mu is held.
+func (h *Hub) advanceLocked(o model.Observation) bool {
+	if o.ID <= h.head {
+		return false
+	}
+	h.head = o.ID
+	h.ring.push(o)
+	return true
+}
+
 // acceptLocked stores the entries in the ring and advances the head, returning those whose
 // offset is above the head, in order.
 func (h *Hub) acceptLocked(entries []entry) []*entry {
 	fresh := make([]*entry, 0, len(entries))
 	for i := range entries {
-		if entries[i].obs.ID <= h.head {
-			continue
+		if h.advanceLocked(entries[i].obs) {
+			fresh = append(fresh, &entries[i])
 		}
-		h.head = entries[i].obs.ID
-		h.ring.push(entries[i].obs)
-		fresh = append(fresh, &entries[i])
 	}
 	return fresh
 }

@@ -305,3 +305,24 @@ func TestResumeFromAhead(t *testing.T) {
 		t.Errorf("after the reset the client got offsets %v, want [11 12]", got)
 	}
 }
+
+// TestPublishDropsStaleOffsets publishes offsets again, with no client and then with one:
+// an offset not above the last published is dropped both times, and the ring replays
+// each once.
+func TestPublishDropsStaleOffsets(t *testing.T) {
+	r := newRig(t, Options{}, nil)
+	r.hub.Publish(series(1, 10)) // no client yet: the ring alone
+	r.hub.Publish(series(5, 12))
+	c := resumed(t, r, 0, false)
+	if got, want := c.offsetsUntil(12), rangeOf(1, 12); !slices.Equal(got, want) {
+		t.Fatalf("replayed %v, want %v", got, want)
+	}
+	c.expect(typeCaughtUp)
+	r.hub.Publish(series(11, 15)) // with a client
+	if got, want := c.offsetsUntil(15), rangeOf(13, 15); !slices.Equal(got, want) {
+		t.Fatalf("live %v, want %v", got, want)
+	}
+	if r.st.scans.Load() != 0 {
+		t.Errorf("the store was scanned %d times; the ring holds everything", r.st.scans.Load())
+	}
+}
