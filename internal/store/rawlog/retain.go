@@ -22,7 +22,7 @@ func (l *Log) DropBefore(t int64) (int, error) {
 	}
 	n := l.droppable(t)
 	gone := l.segs[:n:n]
-	l.segs = l.segs[n:]
+	l.segs = slices.Clone(l.segs[n:]) // not holding on to the dropped ones
 	l.mu.Unlock()
 	if n == 0 {
 		return 0, nil
