@@ -1,10 +1,14 @@
 // Package envelope turns a received ingest.Message into an ingest.Uplink: it finds the
-// dialect of the envelope (specs/ingest-formats.md §1.3) unless the source fixed it, and
+// dialect of the envelope (ingest/formats.md §1.3) unless the source fixed it, and
 // hands the body to the parser of that dialect in ingest/chirpstack or ingest/tts.
 package envelope
 
 import (
+	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
+	"strings"
 
 	"github.com/vindel-hub/vindel/ingest"
 	"github.com/vindel-hub/vindel/ingest/chirpstack"
@@ -53,7 +57,36 @@ func parseDialect(d ingest.Dialect, body []byte, kind eventKind) (ingest.Uplink,
 		return ingest.Uplink{}, fmt.Errorf("%w: SenML is a payload, not an envelope",
 			ingest.ErrMalformed)
 	}
-	return ingest.Uplink{}, fmt.Errorf("%w: no known dialect (%q)", ingest.ErrMalformed, d)
+	if d == ingest.DialectUnknown {
+		return ingest.Uplink{}, fmt.Errorf("%w: %s", ingest.ErrMalformed, unknownWhy(body))
+	}
+	return ingest.Uplink{}, fmt.Errorf("%w: dialect %q is not one Vindel reads",
+		ingest.ErrMalformed, d)
+}
+
+// unknownWhy says why Detect found no dialect in body, for the raw uplink's detail and the
+// log: not JSON at all, or JSON without the keys of any envelope.
+func unknownWhy(body []byte) string {
+	var v any
+	if err := json.Unmarshal(body, &v); err != nil {
+		return "not valid JSON: " + err.Error()
+	}
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return fmt.Sprintf("JSON %T, not an envelope object", v)
+	}
+	keys := slices.Sorted(maps.Keys(obj))
+	const shown = 8
+	for i, k := range keys[:min(len(keys), shown)] {
+		if len(k) > 40 {
+			keys[i] = k[:40] + "…"
+		}
+	}
+	list := strings.Join(keys[:min(len(keys), shown)], ", ")
+	if len(keys) > shown {
+		list += fmt.Sprintf(" and %d more", len(keys)-shown)
+	}
+	return fmt.Sprintf("a JSON object of no known dialect (top-level keys: %s)", list)
 }
 
 // parseProtobuf parses a v3 protobuf event. The bytes do not say which event they are

@@ -205,3 +205,26 @@ func seeds(tb testing.TB) [][]byte {
 	}
 	return append(out, readFile(tb, protoSample))
 }
+
+// TestUnknownDialectSaysWhy: a message whose dialect cannot be found says whether it was
+// not JSON at all or JSON without the keys of any envelope, and names a fixed dialect
+// Vindel does not read.
+func TestUnknownDialectSaysWhy(t *testing.T) {
+	v4 := string(readFile(t, chirpstackDir+"v4-json-up.json"))
+	for _, tc := range []struct {
+		m    ingest.Message
+		want string
+	}{
+		{ingest.Message{Body: []byte(v4[:len(v4)/2])}, "not valid JSON: unexpected end"},
+		{ingest.Message{Body: []byte(`{"temperature":21,"at":"now"}`)},
+			"no known dialect (top-level keys: at, temperature)"},
+		{ingest.Message{ContentType: "application/json", Body: []byte(`"a string"`)},
+			"JSON string, not an envelope object"},
+		{ingest.Message{Dialect: "lorawan-v9", Body: []byte(v4)}, `"lorawan-v9" is not one`},
+	} {
+		_, err := Parse(tc.m)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Parse(%.30q) = %v, want it to say %q", tc.m.Body, err, tc.want)
+		}
+	}
+}
