@@ -250,3 +250,20 @@ func assertSame(t *testing.T, got, want ingest.Uplink) {
 		t.Errorf("got  %s\nwant %s", g, w)
 	}
 }
+
+func TestTopicDevEUI(t *testing.T) {
+	for topic, want := range map[string]string{
+		"application/12/device/A1B2C3D4E5F60708/event/up":                                   "a1b2c3d4e5f60708",
+		"application/e4b1c7d0-2a9f-4c63-b8e5-0f7d3a6c9b12/device/a1b2c3d4e5f60709/event/up": "a1b2c3d4e5f60709",
+		"application/12/device/a1b2c3d4e5f6070/event/up":                                    "", // 15 digits
+		"application/12/device/a1b2c3d4e5f60708/command/down":                               "",
+		"v3/app@ttn/devices/a1b2c3d4e5f60708/up":                                            "",
+		"application/12/device/a1b2c3d4e5f60708/event/up/extra":                             "",
+		"": "",
+	} {
+		got, ok := TopicDevEUI(topic)
+		if got != want || ok != (want != "") {
+			t.Errorf("TopicDevEUI(%q) = %q, %t; want %q", topic, got, ok, want)
+		}
+	}
+}

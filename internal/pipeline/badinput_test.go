@@ -317,3 +317,32 @@ func TestImplausibleTimes(t *testing.T) {
 		t.Error("implausible times were not decoded and stored as usual")
 	}
 }
+
+// TestMalformedKeptUnderTopicDevEUI: an envelope that cannot be read, or names no DevEUI,
+// arriving on a ChirpStack topic is kept raw under the DevEUI the topic names, so the
+// device's owner finds it; its outcome stays malformed.
+func TestMalformedKeptUnderTopicDevEUI(t *testing.T) {
+	e := newEnv(t)
+	defer e.stop()
+	e.register(t, elsysEUI, "elsys/ers-co2")
+	topic := "application/1/device/" + strings.ToUpper(elsysEUI) + "/event/up"
+	bodies := [][]byte{
+		[]byte(`{"devEUI": "a1b2`), // cut short
+		v3Uplink(t, func(m map[string]any) { delete(m, "devEUI") }),
+	}
+	for i, body := range bodies {
+		before := counter(e, "test", store.OutcomeMalformed)
+		e.sendOn(t, "test", topic, body)
+		waitFor(t, "malformed counted", func() bool {
+			return counter(e, "test", store.OutcomeMalformed) == before+1
+		})
+		raws, err := e.st.Raw(context.Background(), elsysEUI, 0, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(raws) != i+1 || raws[i].Outcome != store.OutcomeMalformed ||
+			string(raws[i].Envelope) != string(body) || raws[i].DevEUI != elsysEUI {
+			t.Fatalf("body %d: device's raw uplinks %+v, want it kept as malformed", i, raws)
+		}
+	}
+}

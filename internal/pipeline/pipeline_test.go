@@ -138,8 +138,12 @@ func (e *env) register(t *testing.T, eui, prof string) *devices.Device {
 
 func (e *env) send(t *testing.T, source string, body []byte) {
 	t.Helper()
-	m := ingest.Message{Source: source, Topic: "application/1/device/x/event/up", Body: body,
-		ArrivedAt: time.Now().UTC()}
+	e.sendOn(t, source, "application/1/device/x/event/up", body)
+}
+
+func (e *env) sendOn(t *testing.T, source, topic string, body []byte) {
+	t.Helper()
+	m := ingest.Message{Source: source, Topic: topic, Body: body, ArrivedAt: time.Now().UTC()}
 	if err := e.p.Handle(context.Background(), m); err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/vindel-hub/vindel/devices"
+	"github.com/vindel-hub/vindel/ingest/chirpstack"
 	"github.com/vindel-hub/vindel/internal/model"
 	"github.com/vindel-hub/vindel/internal/profile"
 	"github.com/vindel-hub/vindel/internal/store"
@@ -133,11 +134,16 @@ func (p *Pipeline) observe(ctx context.Context, r *result, obs []model.Observati
 	return obs
 }
 
-// raw is the archive record of a result: the envelope as received, with its outcome.
+// raw is the archive record of a result: the envelope as received, with its outcome. An
+// envelope that names no DevEUI, or could not be read, is kept under the DevEUI of its
+// ChirpStack topic, when it came on one.
 func (p *Pipeline) raw(r *result) store.RawUplink {
 	raw := store.RawUplink{
 		ReceivedAt: r.msg.ArrivedAt, Source: r.msg.Source, Topic: r.msg.Topic,
 		DevEUI: r.up.DevEUI, Outcome: r.outcome, Envelope: r.msg.Body,
+	}
+	if raw.DevEUI == "" {
+		raw.DevEUI, _ = chirpstack.TopicDevEUI(r.msg.Topic)
 	}
 	if r.up.DevEUI != "" && r.outcome != store.OutcomeMalformed {
 		raw.DedupKey = archiveKey(r.up.Key(), r.up.ReceivedAt)
