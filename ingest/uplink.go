@@ -16,7 +16,7 @@ import (
 // Dialect names an envelope format.
 type Dialect string
 
-// The envelope dialects Vindel reads (specs/ingest-formats.md §1.3 tells them apart).
+// The envelope dialects Vindel reads (ingest/formats.md §1.3 tells them apart).
 const (
 	DialectUnknown       Dialect = ""
 	DialectChirpStackV3  Dialect = "chirpstack-v3-json_v3"

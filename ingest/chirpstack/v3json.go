@@ -1,5 +1,5 @@
 // Package chirpstack parses the event envelopes of ChirpStack: the v3 Application Server's
-// three marshalers (json_v3, json, protobuf) and ChirpStack v4's JSON (specs/ingest-formats.md
+// three marshalers (json_v3, json, protobuf) and ChirpStack v4's JSON (ingest/formats.md
 // §1 and §2). Each parser returns an ingest.Uplink without Source and Dialect, which the
 // caller sets, and classifies bad input with the ingest sentinel errors.
 package chirpstack

@@ -7,7 +7,7 @@ import (
 	"github.com/vindel-hub/vindel/ingest"
 )
 
-// Detect returns the dialect of body following specs/ingest-formats.md §1.3. contentType is
+// Detect returns the dialect of body following ingest/formats.md §1.3. contentType is
 // the HTTP Content-Type, empty for MQTT. A body that is no JSON object and not protobuf, or a
 // JSON object of no known dialect, gives ingest.DialectUnknown.
 func Detect(contentType string, body []byte) ingest.Dialect {

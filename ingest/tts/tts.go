@@ -1,6 +1,6 @@
 // Package tts parses the application-layer messages of The Things Stack v3 (TTN v3, TTS
 // Cloud, Enterprise and Open Source) as MQTT and webhooks deliver them in JSON
-// (specs/ingest-formats.md §3). Only uplink_message becomes an ingest.Uplink.
+// (ingest/formats.md §3). Only uplink_message becomes an ingest.Uplink.
 package tts
 
 import (

@@ -1,5 +1,5 @@
 // Package webhook receives the HTTP integrations of network servers: ChirpStack's HTTP
-// integration (POST to any path with ?event=up|join|…, JSON or protobuf; specs/ingest-formats.md
+// integration (POST to any path with ?event=up|join|…, JSON or protobuf; ingest/formats.md
 // §1.5, §2.1) and TTS webhooks (JSON, one path per message type; §3.3). It turns each POST into
 // an ingest.Message for a Sink and leaves parsing to the pipeline.
 package webhook

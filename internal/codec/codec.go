@@ -8,7 +8,7 @@ import (
 )
 
 // Input is what a decoder is given, after the decodeUplink contract shared by The Things Stack
-// and ChirpStack v4 (specs/ingest-formats.md §2.3, §3.4).
+// and ChirpStack v4 (ingest/formats.md §2.3, §3.4).
 type Input struct {
 	FPort      uint8
 	Bytes      []byte

@@ -84,7 +84,7 @@ type field struct {
 	key string
 }
 
-// timeFields lists the timestamps of the envelope layouts (specs/ingest-formats.md):
+// timeFields lists the timestamps of the envelope layouts (ingest/formats.md):
 // ChirpStack v3 publishedAt and rxInfo[].time; v4 time and rxInfo[].nsTime/gwTime; TTS
 // received_at, uplink_message.received_at, rx_metadata[].time/received_at, settings.time.
 func timeFields(env map[string]any) []field {

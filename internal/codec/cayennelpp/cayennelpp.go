@@ -1,6 +1,6 @@
 // Package cayennelpp decodes Cayenne Low Power Payload (myDevices LPP), whatever the fPort,
 // into the object ChirpStack v3 returns for it: {"<typeName>": {"<channel>": value}}, with
-// three-axis and GPS values as objects (specs/ingest-formats.md §6.1).
+// three-axis and GPS values as objects (ingest/formats.md §6.1).
 //
 // Two decoders are offered. "cayennelpp" knows the base type table of the LPP 1.0 spec
 // (the IPSO object IDs minus 3200) and rejects any other type, as ChirpStack v3 does.

@@ -2,7 +2,7 @@ package cayennelpp
 
 import "encoding/binary"
 
-// The LPP 1.0 base types (specs/ingest-formats.md §6.1), keyed by type byte. Names are
+// The LPP 1.0 base types (ingest/formats.md §6.1), keyed by type byte. Names are
 // ChirpStack's.
 var baseTypes = map[byte]lppType{
 	0:   {"digitalInput", 1, u8Div(1)},

@@ -1,6 +1,6 @@
 // Package js runs vendor-published JavaScript payload codecs as codec.Decoders, after the
 // decodeUplink(input) contract that The Things Stack, ChirpStack v4 and the TTN Device
-// Repository share (specs/ingest-formats.md §2.3, §3.4, §4.3), on the goja ECMAScript 5.1+
+// Repository share (ingest/formats.md §2.3, §3.4, §4.3), on the goja ECMAScript 5.1+
 // interpreter.
 //
 // Sandbox. Every Decode runs in a fresh goja.Runtime: the compiled program is run anew, so

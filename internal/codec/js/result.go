@@ -9,7 +9,7 @@ import (
 	"github.com/vindel-hub/vindel/internal/codec"
 )
 
-// result is the object decodeUplink returns (specs/ingest-formats.md §3.4).
+// result is the object decodeUplink returns (ingest/formats.md §3.4).
 type result struct {
 	Data     json.RawMessage   `json:"data"`
 	Warnings []json.RawMessage `json:"warnings"`
