@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -112,6 +113,17 @@ func TestStreamBase(t *testing.T) {
 		got, err := streamBase(in)
 		if (err != nil) != (want == "") || got != want {
 			t.Errorf("streamBase(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+}
+
+func TestShortResult(t *testing.T) {
+	for in, want := range map[string]string{
+		"23.787670710307466": "23.7877", "415": "415", "-0.5": "-0.5", `"open"`: `"open"`,
+		"true": "true", "1e21": "1e+21",
+	} {
+		if got := shortResult(json.RawMessage(in)); got != want {
+			t.Errorf("shortResult(%s) = %s, want %s", in, got, want)
 		}
 	}
 }

@@ -111,9 +111,19 @@ func watchOnce(ctx context.Context, hub, devEUI, property string, last *int64, w
 		case "observation":
 			*last = f.Offset
 			fmt.Fprintf(w, "%8d  %s  %-20s %10s %-8s %s\n", f.Offset, f.DevEUI, f.Property,
-				string(f.Result), f.Unit, f.PhenomenonTime)
+				shortResult(f.Result), f.Unit, f.PhenomenonTime)
 		case "error":
 			fmt.Fprintf(w, "stream error: %s\n", f.Message)
 		}
 	}
+}
+
+// shortResult shows a numeric result to 6 significant digits, so columns stay aligned; the
+// stream itself carries every digit. Anything else is shown as sent.
+func shortResult(raw json.RawMessage) string {
+	v, err := strconv.ParseFloat(string(raw), 64)
+	if err != nil {
+		return string(raw)
+	}
+	return strconv.FormatFloat(v, 'g', 6, 64)
 }
