@@ -6,12 +6,11 @@ package envelope
 import (
 	"encoding/json"
 	"fmt"
-	"maps"
-	"slices"
 	"strings"
 
 	"github.com/vindel-hub/vindel/ingest"
 	"github.com/vindel-hub/vindel/ingest/chirpstack"
+	"github.com/vindel-hub/vindel/ingest/envelope/jsonfield"
 	"github.com/vindel-hub/vindel/ingest/tts"
 )
 
@@ -65,28 +64,46 @@ func parseDialect(d ingest.Dialect, body []byte, kind eventKind) (ingest.Uplink,
 }
 
 // unknownWhy says why Detect found no dialect in body, for the raw uplink's detail and the
-// log: not JSON at all, or JSON without the keys of any envelope.
+// log: not JSON at all, or JSON without the keys of any envelope. It reads only the top
+// level, and builds nothing of the rest.
 func unknownWhy(body []byte) string {
-	var v any
-	if err := json.Unmarshal(body, &v); err != nil {
+	if !json.Valid(body) {
+		var raw json.RawMessage
+		err := json.Unmarshal(body, &raw) // the syntax error, found before anything is copied
 		return "not valid JSON: " + err.Error()
 	}
-	obj, ok := v.(map[string]any)
-	if !ok {
-		return fmt.Sprintf("JSON %T, not an envelope object", v)
+	r := jsonfield.NewReader(body)
+	if k := r.Kind(); k != '{' {
+		return fmt.Sprintf("JSON %s, not an envelope object", kindNames[k])
 	}
-	keys := slices.Sorted(maps.Keys(obj))
 	const shown = 8
-	for i, k := range keys[:min(len(keys), shown)] {
-		if len(k) > 40 {
-			keys[i] = k[:40] + "…"
+	var keys []string
+	n := 0
+	for r.Object(); r.Next(); n++ {
+		if len(keys) < shown {
+			keys = append(keys, shortKey(r.Key()))
 		}
+		r.Skip()
 	}
-	list := strings.Join(keys[:min(len(keys), shown)], ", ")
-	if len(keys) > shown {
-		list += fmt.Sprintf(" and %d more", len(keys)-shown)
+	if err := r.Err(); err != nil {
+		return err.Error()
+	}
+	list := strings.Join(keys, ", ")
+	if n > shown {
+		list += fmt.Sprintf(" and %d more", n-shown)
 	}
 	return fmt.Sprintf("a JSON object of no known dialect (top-level keys: %s)", list)
+}
+
+var kindNames = map[byte]string{'[': "array", '"': "string", 't': "boolean", 'f': "boolean",
+	'n': "null", '0': "number"}
+
+// shortKey is a key as unknownWhy shows it: valid UTF-8, at most 40 bytes and an ellipsis.
+func shortKey(k []byte) string {
+	if len(k) <= 40 {
+		return strings.ToValidUTF8(string(k), "\uFFFD")
+	}
+	return strings.ToValidUTF8(string(k[:40]), "") + "…"
 }
 
 // parseProtobuf parses a v3 protobuf event. The bytes do not say which event they are

@@ -217,7 +217,7 @@ func TestUnknownDialectSaysWhy(t *testing.T) {
 	}{
 		{ingest.Message{Body: []byte(v4[:len(v4)/2])}, "not valid JSON: unexpected end"},
 		{ingest.Message{Body: []byte(`{"temperature":21,"at":"now"}`)},
-			"no known dialect (top-level keys: at, temperature)"},
+			"no known dialect (top-level keys: temperature, at)"},
 		{ingest.Message{ContentType: "application/json", Body: []byte(`"a string"`)},
 			"JSON string, not an envelope object"},
 		{ingest.Message{Dialect: "lorawan-v9", Body: []byte(v4)}, `"lorawan-v9" is not one`},
