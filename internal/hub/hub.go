@@ -59,7 +59,8 @@ func (h *Hub) build(ctx context.Context) (err error) {
 	if err = checkSources(cfg.MQTT); err != nil {
 		return err
 	}
-	if err = checkRetention(cfg.Archive.Retention, cfg.Pipeline.DedupWindow); err != nil {
+	window := pipeline.EffectiveDedupWindow(cfg.Pipeline.DedupWindow)
+	if err = checkRetention(cfg.Archive.Retention, window); err != nil {
 		return err
 	}
 	if err = os.MkdirAll(cfg.DataDir, 0o750); err != nil {

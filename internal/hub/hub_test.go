@@ -315,10 +315,14 @@ func TestBadSourceFailsFirst(t *testing.T) {
 // TestRetentionChecked: a raw uplink retention shorter than the de-duplication window, or
 // negative, stops start-up before the data directory is touched; one as long starts.
 func TestRetentionChecked(t *testing.T) {
-	for _, keep := range []time.Duration{-time.Hour, 30 * time.Minute} {
+	for _, tc := range []struct{ keep, window time.Duration }{
+		{-time.Hour, time.Hour}, {30 * time.Minute, time.Hour},
+		{time.Minute, 0}, {time.Minute, -time.Hour}, // no window set: the pipeline's hour
+	} {
+		keep := tc.keep
 		cfg := config.Default()
 		cfg.DataDir = filepath.Join(t.TempDir(), "data")
-		cfg.Archive.Retention = keep
+		cfg.Archive.Retention, cfg.Pipeline.DedupWindow = keep, tc.window
 		_, err := New(context.Background(), cfg, slog.New(slog.DiscardHandler))
 		if err == nil || !strings.Contains(err.Error(), "archive.retention") {
 			t.Fatalf("New with retention %v = %v, want an error naming archive.retention", keep, err)

