@@ -78,16 +78,17 @@ type Log struct {
 	log     *slog.Logger
 	segSize int64
 
-	mu      sync.RWMutex
-	segs    []*segment // oldest first; the last one is active unless sealed
-	lastSeq uint64
-	dirty   bool  // appended since the last Sync
-	failed  error // the first failed write; sticky
-	closed  bool
-	scratch []byte
-	syncMu  sync.Mutex   // one Sync at a time
-	dropMu  sync.RWMutex // held by readers while they read, by DropBefore while it deletes
-	needDir bool         // a file was created since the directory was last synced
+	mu       sync.RWMutex
+	segs     []*segment // oldest first; the last one is active unless sealed
+	lastSeq  uint64
+	dirty    bool  // appended since the last Sync
+	failed   error // the first failed write; sticky
+	closed   bool
+	scratch  []byte
+	syncMu   sync.Mutex   // one Sync at a time
+	dropMu   sync.RWMutex // held by readers while they read, by DropBefore while it deletes
+	retainMu sync.Mutex   // one DropBefore at a time
+	needDir  bool         // a file was created since the directory was last synced
 }
 
 // Options tune a Log; zero fields take the defaults.
@@ -135,9 +136,10 @@ func (l *Log) load() error {
 			return err
 		}
 		l.segs = append(l.segs, seg)
-		if seg.last > 0 {
-			l.lastSeq = seg.last
-		}
+		// A segment's name is its first number: numbers below it were given out, even
+		// when retention deleted the segments that held them and a crash the records
+		// after them.
+		l.lastSeq = max(l.lastSeq, seg.last, first-min(first, 1))
 	}
 	return nil
 }
@@ -219,6 +221,14 @@ func (l *Log) activeFor(first uint64) (*segment, error) {
 		if !seg.sealed && seg.size < l.segSize {
 			return seg, nil
 		}
+		if seg.sealed && len(seg.sparse) == 0 {
+			// Sealed empty, after a torn first record: its file would be the new one's
+			// name too, so it goes first.
+			if err := l.removeEmpty(seg); err != nil {
+				return nil, err
+			}
+			return l.activeFor(first)
+		}
 		if !seg.sealed {
 			if err := l.seal(seg); err != nil {
 				return nil, err
@@ -231,6 +241,19 @@ func (l *Log) activeFor(first uint64) (*segment, error) {
 	}
 	l.segs = append(l.segs, seg)
 	return seg, nil
+}
+
+// removeEmpty deletes the last segment, sealed and without records, and its files. mu is
+// held; no reader reads a segment of size 0.
+func (l *Log) removeEmpty(seg *segment) error {
+	l.segs = l.segs[:len(l.segs)-1]
+	err := errors.Join(seg.f.Close(), l.remove(indexName(seg.first)), l.remove(seg.name))
+	seg.f = nil
+	l.needDir = true
+	if err != nil {
+		return l.fail(fmt.Errorf("rawlog: remove empty segment: %w", err))
+	}
+	return nil
 }
 
 // Sync makes every record appended before the call durable.

@@ -4,17 +4,27 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"slices"
 )
 
 // DropBefore deletes the oldest sealed segments whose records all came before t (Unix
-// nanoseconds), for a retention limit. A segment goes once the segment after it begins
-// before t: reception times grow with sequence numbers, so no record at or after t goes,
-// and the active segment always stays. It returns how many segments went. Readers already
-// reading finish first; Scan and Since after it start at the first record kept.
+// nanoseconds), for a retention limit: it stops at the first segment holding a record at
+// or after t, whatever the clock did, and never deletes the active segment. It returns how
+// many segments went. Readers already reading finish first; Scan and Since after it start
+// at the first record kept.
 func (l *Log) DropBefore(t int64) (int, error) {
+	l.retainMu.Lock() // one DropBefore at a time
+	defer l.retainMu.Unlock()
+	if err := l.learnNewest(t); err != nil {
+		return 0, err
+	}
+
+	// dropMu: no reader holds the files; syncMu: no Sync holds one it took before a seal.
 	l.dropMu.Lock()
 	defer l.dropMu.Unlock()
+	l.syncMu.Lock()
+	defer l.syncMu.Unlock()
 	l.mu.Lock()
 	if l.closed {
 		l.mu.Unlock()
@@ -28,9 +38,9 @@ func (l *Log) DropBefore(t int64) (int, error) {
 		return 0, nil
 	}
 
-	// Outside mu, so appends go on; under dropMu, so no reader holds these files. The
-	// index goes first: a crash between the two leaves a segment that open scans again, and
-	// the next DropBefore deletes, not an index without its segment.
+	// Outside mu, so appends go on. The index goes first: a crash between the two leaves a
+	// segment that open scans again and the next DropBefore deletes, not an index without
+	// its segment.
 	var errs []error
 	for _, seg := range gone {
 		errs = append(errs, seg.f.Close())
@@ -46,19 +56,63 @@ func (l *Log) DropBefore(t int64) (int, error) {
 	return n, nil
 }
 
-// droppable returns how many of the oldest segments DropBefore(t) deletes: each one sealed,
-// with a later segment holding records whose first came before t. A segment left empty by
-// a torn first record neither holds nor stops the drop. mu is held.
+// droppable returns how many of the oldest segments DropBefore(t) deletes: each sealed,
+// not the last, its newest record known and before t. mu is held.
 func (l *Log) droppable(t int64) int {
 	n := 0
-	for ; n+1 < len(l.segs) && l.segs[n].sealed; n++ {
-		later := l.segs[n+1:]
-		i := slices.IndexFunc(later, func(s *segment) bool { return len(s.sparse) > 0 })
-		if i < 0 || later[i].sparse[0].at >= t { // the first record always has an entry
+	for n+1 < len(l.segs) {
+		seg := l.segs[n]
+		if !seg.sealed || !seg.newestKnown || seg.newest >= t {
 			break
 		}
+		n++
 	}
 	return n
+}
+
+// learnNewest reads the oldest sealed segments whose newest reception time is not known
+// (those opened from their index), until it meets one with a record at or after t, or a
+// known one: DropBefore decides by it. A segment is read at most once per open; readers go
+// on meanwhile.
+func (l *Log) learnNewest(t int64) error {
+	l.dropMu.RLock() // the files stay open while they are read
+	defer l.dropMu.RUnlock()
+	for i := 0; ; i++ {
+		l.mu.RLock()
+		if l.closed {
+			l.mu.RUnlock()
+			return ErrClosed
+		}
+		if i+1 >= len(l.segs) || !l.segs[i].sealed {
+			l.mu.RUnlock()
+			return nil
+		}
+		if seg := l.segs[i]; seg.newestKnown {
+			l.mu.RUnlock()
+			if seg.newest >= t {
+				return nil
+			}
+			continue
+		}
+		seg := l.segs[i]
+		v := view{name: seg.name, f: seg.f, first: seg.first, size: seg.size}
+		l.mu.RUnlock()
+
+		newest := int64(math.MinInt64)
+		err := readFrom([]view{v}, 0, 0, func(r Record) bool {
+			newest = max(newest, r.At)
+			return true
+		})
+		if err != nil {
+			return err
+		}
+		l.mu.Lock()
+		seg.newest, seg.newestKnown = newest, true
+		l.mu.Unlock()
+		if newest >= t {
+			return nil
+		}
+	}
 }
 
 func (l *Log) remove(name string) error {

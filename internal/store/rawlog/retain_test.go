@@ -132,3 +132,26 @@ func TestDropWhileReading(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestDropBeforeReadsLittle: after a reopen the sealed segments' newest times come from
+// reading them; a DropBefore reads only as far as the first segment it keeps, not the
+// whole log.
+func TestDropBeforeReadsLittle(t *testing.T) {
+	dir := t.TempDir()
+	opt := Options{SegmentSize: 600}
+	writeClosed(t, dir, opt, recs(1, 200), 4)
+	l := openLog(t, vfs.Default, dir, opt)
+	if n, err := l.DropBefore(rec(30).At); err != nil || n == 0 {
+		t.Fatalf("DropBefore: %d, %v", n, err)
+	}
+	learnt := 0
+	for _, seg := range l.segs[:len(l.segs)-1] {
+		if seg.newestKnown {
+			learnt++
+		}
+	}
+	if learnt != 1 {
+		t.Errorf("%d of the %d segments kept were read to learn their newest time, want 1",
+			learnt, len(l.segs)-1)
+	}
+}

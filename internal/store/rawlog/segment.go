@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"math"
 
 	"github.com/cockroachdb/pebble/vfs"
 )
@@ -25,6 +26,12 @@ type segment struct {
 	sparse    []sparseEntry
 	sinceRecs int   // records since the last sparse entry
 	sinceOff  int64 // offset of the last sparse entry
+
+	// newest is the latest reception time of its records (math.MinInt64 for none), which
+	// retention decides by. It is known for a segment written or scanned in this process,
+	// and learnt by reading one opened from its index.
+	newest      int64
+	newestKnown bool
 }
 
 // sparseEntry points at one record: where to start reading for a sequence number or time.
@@ -42,6 +49,7 @@ func (s *segment) note(seq uint64, at int64, off int64) {
 	}
 	s.sinceRecs++
 	s.last = seq
+	s.newest = max(s.newest, at)
 }
 
 func (l *Log) path(name string) string { return l.fs.PathJoin(l.dir, name) }
@@ -54,14 +62,20 @@ func (l *Log) createSegment(first uint64) (*segment, error) {
 		return nil, fmt.Errorf("rawlog: create %s: %w", name, err)
 	}
 	l.needDir = true
-	return &segment{first: first, name: name, f: f}, nil
+	return newSegment(first, f), nil
+}
+
+// newSegment is an empty segment, newest time known, to be written or scanned.
+func newSegment(first uint64, f vfs.File) *segment {
+	return &segment{first: first, name: segmentName(first), f: f, newest: math.MinInt64,
+		newestKnown: true}
 }
 
 // openSegment opens an existing segment. The last one is scanned to find where its records
 // end; when a torn write follows them, it is sealed there and the next append starts a new
 // segment. Earlier ones come from their index, or a scan when it is missing or damaged.
 func (l *Log) openSegment(first uint64, last bool) (*segment, error) {
-	seg := &segment{first: first, name: segmentName(first)}
+	seg := newSegment(first, nil)
 	var err error
 	if last {
 		seg.f, err = l.fs.OpenReadWrite(l.path(seg.name))
@@ -76,7 +90,7 @@ func (l *Log) openSegment(first uint64, last bool) (*segment, error) {
 		return nil, errors.Join(fmt.Errorf("stat %s: %w", seg.name, err), seg.f.Close())
 	}
 	if !last && l.readIndex(seg, fi.Size()) {
-		seg.sealed = true
+		seg.sealed, seg.newestKnown = true, false // learnt when retention needs it
 		return seg, nil
 	}
 
