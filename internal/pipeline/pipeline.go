@@ -5,7 +5,6 @@
 package pipeline
 
 import (
-	"os"
 	"context"
 	"errors"
 	"fmt"
@@ -141,12 +140,6 @@ func (p *Pipeline) enqueue(ctx context.Context, m ingest.Message, wait bool) (bo
 	defer p.mu.RUnlock()
 	if p.closed {
 		return false, ErrClosed
-	}
-	if !wait && os.Getenv("INLINE") != "" {
-		r := p.process(m)
-		r.finish = p.acks.wrap(m.Ack)
-		p.results <- r
-		return true, nil
 	}
 	q := queued{msg: m, finish: p.acks.wrap(m.Ack)}
 	select {
