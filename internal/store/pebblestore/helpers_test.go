@@ -2,6 +2,7 @@ package pebblestore
 
 import (
 	"log/slog"
+	"sync"
 	"testing"
 	"time"
 
@@ -140,4 +141,22 @@ func restart(t *testing.T, s *Store, fs *vfs.MemFS, opt Options, round int) *Sto
 		t.Fatalf("round %d: open: %v", round, err)
 	}
 	return s
+}
+
+// repeatUntil runs fn on a goroutine of wg, again and again, until stop is closed or fn
+// fails; the failure goes to fail.
+func repeatUntil(wg *sync.WaitGroup, stop <-chan struct{}, fn func() error, fail func(error)) {
+	wg.Go(func() {
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if err := fn(); err != nil {
+				fail(err)
+				return
+			}
+		}
+	})
 }

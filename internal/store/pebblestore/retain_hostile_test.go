@@ -122,19 +122,7 @@ func TestRetainDropRawConcurrent(t *testing.T) {
 		}
 	})
 	loop := func(fn func() error) {
-		wg.Go(func() {
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				if err := fn(); err != nil {
-					t.Errorf("reader: %v", err)
-					return
-				}
-			}
-		})
+		repeatUntil(&wg, stop, fn, func(err error) { t.Errorf("reader: %v", err) })
 	}
 	for _, dev := range devs {
 		loop(func() error {
@@ -319,19 +307,7 @@ func TestRetainFlushWhileDropAll(t *testing.T) {
 	stop := make(chan struct{})
 	errs := make(chan error, 3)
 	forever := func(fn func() error) {
-		wg.Go(func() {
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				if err := fn(); err != nil {
-					errs <- err
-					return
-				}
-			}
-		})
+		repeatUntil(&wg, stop, fn, func(err error) { errs <- err })
 	}
 	k := 0
 	forever(func() error {

@@ -20,18 +20,7 @@ import (
 func TestTornFirstRecordThenRoll(t *testing.T) {
 	dir := t.TempDir()
 	opt := Options{SegmentSize: 600}
-	writeClosed(t, dir, opt, recs(1, 20), 4)
-	// The next append would start segment 21: leave half of record 21 there, as a crash
-	// mid-write does.
-	torn := appendRecord(nil, rec(21))[:headerLen+2]
-	if err := os.WriteFile(filepath.Join(dir, segmentName(21)), torn, 0o644); err != nil {
-		t.Fatal(err)
-	}
-
-	l, err := Open(vfs.Default, dir, opt, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := tornFirstThenReopen(t, dir, opt)
 	if got := l.LastSeq(); got != 20 {
 		t.Fatalf("LastSeq = %d, want 20", got)
 	}

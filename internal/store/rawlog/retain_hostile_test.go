@@ -116,26 +116,8 @@ func TestRetainSyncWhileDropCloses(t *testing.T) {
 	var seq atomic.Uint64
 	var wg sync.WaitGroup
 	stop := make(chan struct{})
-	wg.Go(func() {
-		for {
-			select {
-			case <-stop:
-				return
-			default:
-			}
-			_ = l.Sync()
-		}
-	})
-	wg.Go(func() {
-		for {
-			select {
-			case <-stop:
-				return
-			default:
-			}
-			_, _ = l.DropBefore(1 << 62)
-		}
-	})
+	repeatUntil(&wg, stop, func() { _ = l.Sync() })
+	repeatUntil(&wg, stop, func() { _, _ = l.DropBefore(1 << 62) })
 	deadline := time.Now().Add(2 * time.Second)
 	for time.Now().Before(deadline) && l.Err() == nil {
 		s := seq.Add(1)
@@ -226,4 +208,18 @@ func TestRetainDropThenCrashLastSeq(t *testing.T) {
 				l.FirstSeq())
 		}
 	}
+}
+
+// repeatUntil runs fn on a goroutine of wg, again and again, until stop is closed.
+func repeatUntil(wg *sync.WaitGroup, stop <-chan struct{}, fn func()) {
+	wg.Go(func() {
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			fn()
+		}
+	})
 }
