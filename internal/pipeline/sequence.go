@@ -134,16 +134,12 @@ func (p *Pipeline) observe(ctx context.Context, r *result, obs []model.Observati
 	return obs
 }
 
-// raw is the archive record of a result: the envelope as received, with its outcome. An
-// envelope that names no DevEUI, or could not be read, is kept under the DevEUI of its
-// ChirpStack topic, when it came on one.
+// raw is the archive record of a result: the envelope as received, with its outcome, under
+// the result's devEUI.
 func (p *Pipeline) raw(r *result) store.RawUplink {
 	raw := store.RawUplink{
 		ReceivedAt: r.msg.ArrivedAt, Source: r.msg.Source, Topic: r.msg.Topic,
-		DevEUI: r.up.DevEUI, Outcome: r.outcome, Envelope: r.msg.Body,
-	}
-	if raw.DevEUI == "" {
-		raw.DevEUI, _ = chirpstack.TopicDevEUI(r.msg.Topic)
+		DevEUI: r.devEUI(), Outcome: r.outcome, Envelope: r.msg.Body,
 	}
 	if r.up.DevEUI != "" && r.outcome != store.OutcomeMalformed {
 		raw.DedupKey = archiveKey(r.up.Key(), r.up.ReceivedAt)
@@ -152,6 +148,16 @@ func (p *Pipeline) raw(r *result) store.RawUplink {
 		raw.Detail = r.err.Error()
 	}
 	return raw
+}
+
+// devEUI is the DevEUI a result belongs to: its envelope's, or, when the envelope named
+// none or could not be read, that of the ChirpStack topic it came on.
+func (r *result) devEUI() string {
+	if r.up.DevEUI != "" {
+		return r.up.DevEUI
+	}
+	eui, _ := chirpstack.TopicDevEUI(r.msg.Topic)
+	return eui
 }
 
 // keep archives a batch's raw envelopes in one write and reports whether they are kept. An

@@ -54,7 +54,8 @@ func (w *warner) allow(key string) (bool, int) {
 }
 
 func (w *warner) bad(r *result) {
-	key := r.up.DevEUI
+	dev := r.devEUI()
+	key := dev
 	if key == "" {
 		key = "source:" + r.msg.Source
 	}
@@ -62,7 +63,7 @@ func (w *warner) bad(r *result) {
 	if !ok {
 		return
 	}
-	args := []any{"outcome", r.outcome, "source", r.msg.Source, "dev_eui", r.up.DevEUI,
+	args := []any{"outcome", r.outcome, "source", r.msg.Source, "dev_eui", dev,
 		"topic", r.msg.Topic, "err", r.err}
 	if left > 0 {
 		args = append(args, "suppressed", left)
