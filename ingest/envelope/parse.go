@@ -5,6 +5,7 @@ package envelope
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -35,6 +36,11 @@ func Parse(m ingest.Message) (ingest.Uplink, error) {
 	}
 
 	u, err := parseDialect(d, m.Body, kind)
+	if guessedBinary(m, d) && errors.Is(err, ingest.ErrMalformed) {
+		// Protobuf was only a guess for a body that is no JSON object: say both.
+		err = fmt.Errorf("%w: neither a JSON object nor a ChirpStack v3 protobuf event (as "+
+			"protobuf: %v)", ingest.ErrMalformed, err)
+	}
 	u.Source = m.Source
 	u.Dialect = d
 	return u, err
@@ -63,6 +69,13 @@ func parseDialect(d ingest.Dialect, body []byte, kind eventKind) (ingest.Uplink,
 		ingest.ErrMalformed, d)
 }
 
+// guessedBinary reports whether Parse took m for protobuf only because its body is not a
+// JSON object: no dialect fixed, no protobuf Content-Type.
+func guessedBinary(m ingest.Message, d ingest.Dialect) bool {
+	return d == ingest.DialectChirpStackV3P && m.Dialect == ingest.DialectUnknown &&
+		!isProtobufType(mediaType(m.ContentType))
+}
+
 // unknownWhy says why Detect found no dialect in body, for the raw uplink's detail and the
 // log: not JSON at all, or JSON without the keys of any envelope. It reads only the top
 // level, and builds nothing of the rest.
@@ -87,6 +100,9 @@ func unknownWhy(body []byte) string {
 	}
 	if err := r.Err(); err != nil {
 		return err.Error()
+	}
+	if n == 0 {
+		return "an empty JSON object"
 	}
 	list := strings.Join(keys, ", ")
 	if n > shown {

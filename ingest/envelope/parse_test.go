@@ -221,6 +221,10 @@ func TestUnknownDialectSaysWhy(t *testing.T) {
 		{ingest.Message{ContentType: "application/json", Body: []byte(`"a string"`)},
 			"JSON string, not an envelope object"},
 		{ingest.Message{Dialect: "lorawan-v9", Body: []byte(v4)}, `"lorawan-v9" is not one`},
+		{ingest.Message{Body: []byte(`{}`)}, "an empty JSON object"},
+		{ingest.Message{Topic: "application/1/device/a1b2c3d4e5f60708/event/up",
+			Body: []byte("not json at all")},
+			"neither a JSON object nor a ChirpStack v3 protobuf event (as protobuf:"},
 	} {
 		_, err := Parse(tc.m)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
