@@ -89,9 +89,9 @@ func (s *Source) Run(ctx context.Context) error {
 		}
 		wait := jitter(backoff)
 		s.warn.Do(func() {
-			s.log.Warn("mqtt connection failed or lost; retrying", "err", err, "retry_in", wait)
+			s.log.Warn("mqtt connection failed or lost; retrying", "err", err, "retry_in", wait.Round(time.Millisecond).String())
 		})
-		s.log.Debug("mqtt connection failed or lost", "err", err, "retry_in", wait)
+		s.log.Debug("mqtt connection failed or lost", "err", err, "retry_in", wait.Round(time.Millisecond).String())
 
 		select {
 		case <-ctx.Done():
