@@ -118,5 +118,39 @@ func Load(path string, environ []string) (Config, error) {
 	if err := applyEnv(&c, environ); err != nil {
 		return Config{}, err
 	}
+	if err := c.check(); err != nil {
+		return Config{}, err
+	}
 	return c, nil
+}
+
+// check refuses the values no key can mean: negative sizes and durations. Zero means the
+// built-in default for each of them.
+func (c *Config) check() error {
+	durations := []struct {
+		key string
+		d   time.Duration
+	}{
+		{"shutdown_timeout", c.Shutdown}, {"pipeline.dedup_window", c.Pipeline.DedupWindow},
+		{"pipeline.dedup_tolerance", c.Pipeline.DedupTolerance},
+		{"archive.retention", c.Archive.Retention},
+	}
+	for _, v := range durations {
+		if v.d < 0 {
+			return fmt.Errorf("config: %s %v: negative", v.key, v.d)
+		}
+	}
+	sizes := []struct {
+		key string
+		n   int
+	}{
+		{"pipeline.workers", c.Pipeline.Workers}, {"pipeline.queue", c.Pipeline.Queue},
+		{"stream.buffer", c.Stream.Buffer}, {"stream.client_queue", c.Stream.ClientQueue},
+	}
+	for _, v := range sizes {
+		if v.n < 0 {
+			return fmt.Errorf("config: %s %d: negative", v.key, v.n)
+		}
+	}
+	return nil
 }

@@ -73,6 +73,12 @@ func TestBadInput(t *testing.T) {
 		{"bad number", "", []string{"VINDEL_STREAM_BUFFER=abc"}, "VINDEL_STREAM_BUFFER: bad value"},
 		{"unknown list field", "", []string{"VINDEL_MQTT_0_COLOUR=red"}, "no such setting"},
 		{"unknown yaml key", "htttp: {addr: x}\n", nil, "htttp"},
+		{"negative window", "", []string{"VINDEL_PIPELINE_DEDUP_WINDOW=-5m"},
+			"pipeline.dedup_window -5m0s: negative"},
+		{"negative queue", "pipeline: {queue: -1}\n", nil, "pipeline.queue -1: negative"},
+		{"negative buffer", "", []string{"VINDEL_STREAM_BUFFER=-3"}, "stream.buffer -3"},
+		{"negative retention", "", []string{"VINDEL_ARCHIVE_RETENTION=-1h"},
+			"archive.retention -1h0m0s"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
