@@ -66,7 +66,8 @@ func (a *API) admin(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case a.opt.AdminKey == "":
-			writeError(w, http.StatusForbidden, "writes are disabled: set admin_key in the config")
+			writeError(w, http.StatusForbidden, "the admin API is disabled: set admin_key in the "+
+				"config (device writes and the raw uplinks need it)")
 		case !a.isAdmin(r):
 			w.Header().Set("WWW-Authenticate", `Bearer realm="vindel"`)
 			writeError(w, http.StatusUnauthorized,
