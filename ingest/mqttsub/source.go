@@ -88,10 +88,11 @@ func (s *Source) Run(ctx context.Context) error {
 			backoff = minBackoff
 		}
 		wait := jitter(backoff)
+		in := wait.Round(time.Millisecond).String() // JSON logs show a Duration in ns
 		s.warn.Do(func() {
-			s.log.Warn("mqtt connection failed or lost; retrying", "err", err, "retry_in", wait.Round(time.Millisecond).String())
+			s.log.Warn("mqtt connection failed or lost; retrying", "err", err, "retry_in", in)
 		})
-		s.log.Debug("mqtt connection failed or lost", "err", err, "retry_in", wait.Round(time.Millisecond).String())
+		s.log.Debug("mqtt connection failed or lost", "err", err, "retry_in", in)
 
 		select {
 		case <-ctx.Done():
