@@ -17,6 +17,9 @@ type Message struct {
 	Dialect     Dialect   // fixed by the source's configuration; DialectUnknown to detect
 	Body        []byte    // owned by the Message: the transport must not reuse it
 	ArrivedAt   time.Time // when Vindel received it
+	// Redecodes, when set, is the archive sequence number of the raw uplink this Message
+	// decodes again: it comes from the archive, not a transport, and is no duplicate of it.
+	Redecodes uint64
 	// Ack, when set, is called once the hub has durably kept the Message (its raw envelope is
 	// in the archive), so a transport can acknowledge it only then: an MQTT PUBACK, an HTTP
 	// 2xx. It is not called when the hub fails to keep it, and may be called from any

@@ -69,6 +69,8 @@ type Pipeline struct {
 	counters map[[2]string]prometheus.Counter // owned by the sequencer
 	streams  map[dsKey]*model.Datastream      // owned by the sequencer
 	raws     []store.RawUplink                // owned by the sequencer
+
+	redecodeMu sync.Mutex // one Redecode at a time
 }
 
 // New builds a pipeline. It reads the last stored Observation id, so offsets continue across
@@ -161,6 +163,21 @@ func (p *Pipeline) enqueue(ctx context.Context, m ingest.Message, wait bool) (bo
 			q.finish(false)
 		}
 		return false, fmt.Errorf("%w: %w", ingest.ErrBusy, ctx.Err())
+	}
+}
+
+// submit queues q, waiting for room until ctx is done.
+func (p *Pipeline) submit(ctx context.Context, q queued) error {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	if p.closed {
+		return ErrClosed
+	}
+	select {
+	case p.queue <- q:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("%w: %w", ingest.ErrBusy, ctx.Err())
 	}
 }
 

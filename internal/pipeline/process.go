@@ -40,7 +40,7 @@ func (p *Pipeline) process(m ingest.Message) result {
 		r.outcome, r.err = store.OutcomeMalformed, err
 		return r
 	}
-	if p.dedup.seen(r.up.Key(), up.ReceivedAt) { // on r.up, which keeps the key for raw
+	if m.Redecodes == 0 && p.dedup.seen(r.up.Key(), up.ReceivedAt) { // keeps the key on r.up
 		r.outcome = store.OutcomeDuplicate
 		return r
 	}

@@ -2,6 +2,8 @@ package pipeline
 
 import (
 	"context"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -146,6 +148,10 @@ func (p *Pipeline) raw(r *result) store.RawUplink {
 	}
 	if r.err != nil {
 		raw.Detail = r.err.Error()
+	}
+	if n := r.msg.Redecodes; n != 0 {
+		raw.Detail = strings.TrimPrefix(raw.Detail+"; decoded again from raw uplink "+
+			strconv.FormatUint(n, 10), "; ")
 	}
 	return raw
 }
