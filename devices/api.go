@@ -1,6 +1,7 @@
 package devices
 
 import (
+	"context"
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
@@ -24,6 +25,21 @@ type APIOptions struct {
 	HasProfile func(id, firmware string) bool
 	// Archive, when set, serves a device's recent raw uplinks with their outcomes.
 	Archive store.Archive
+	// Redecoder, when set, decodes a device's undecoded raw uplinks again.
+	Redecoder Redecoder
+}
+
+// Redecoder decodes again the raw uplinks of a device that the hub kept without decoding
+// them (the pipeline does).
+type Redecoder interface {
+	Redecode(ctx context.Context, devEUI string) (RedecodeReport, error)
+}
+
+// RedecodeReport is what a Redecode did: how many raw uplinks it decoded again, and how
+// many of them came to each outcome.
+type RedecodeReport struct {
+	Uplinks  int            `json:"uplinks"`
+	Outcomes map[string]int `json:"outcomes"`
 }
 
 // API serves /api/v1/devices.
@@ -48,6 +64,30 @@ func (a *API) Register(mux *http.ServeMux) {
 	mux.HandleFunc("DELETE /api/v1/devices/{devEui}", a.admin(a.remove))
 	mux.HandleFunc("GET /api/v1/devices/{devEui}/uplinks", a.admin(a.uplinks))
 	mux.HandleFunc("GET /api/v1/uplinks", a.admin(a.uplinks))
+	mux.HandleFunc("POST /api/v1/devices/{devEui}/redecode", a.admin(a.redecode))
+}
+
+// redecode decodes the device's undecoded raw uplinks again and answers with the report.
+func (a *API) redecode(w http.ResponseWriter, r *http.Request) {
+	if a.opt.Redecoder == nil {
+		writeError(w, http.StatusNotFound, "no raw uplink archive to decode from")
+		return
+	}
+	eui, err := normalizeEUIParam(r)
+	if err != nil {
+		a.fail(w, err)
+		return
+	}
+	if _, err := a.reg.byEUI(eui); err != nil { // an unknown device would stay unknown
+		a.fail(w, err)
+		return
+	}
+	rep, err := a.opt.Redecoder.Redecode(r.Context(), eui)
+	if err != nil {
+		a.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, rep)
 }
 
 // isAdmin checks the request's key, given as "Authorization: Bearer <key>" or "X-API-Key".

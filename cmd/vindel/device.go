@@ -7,8 +7,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -16,12 +18,14 @@ import (
 	"github.com/vindel-hub/vindel/devices"
 )
 
-const deviceUsage = `usage: vindel device add|list|rm [flags]
+const deviceUsage = `usage: vindel device add|list|rm|redecode [flags]
 
   vindel device add -deveui a1b2c3d4e5f60708 -name "School 17, room 101" -profile elsys/ers-co2 \
       [-firmware 1.2] [-lat 63.8258 -lon 20.2630] [-public] [-licence CC-BY-4.0] [-owner "Umeå kommun"]
   vindel device list
   vindel device rm a1b2c3d4e5f60708
+  vindel device redecode a1b2c3d4e5f60708   # decode again what it sent before it was
+                                            # registered, or did not decode
 
 Common flags: -hub URL (default http://127.0.0.1:8080), -key KEY (default $VINDEL_ADMIN_KEY).
 `
@@ -34,7 +38,7 @@ func device(ctx context.Context, args []string, stdout io.Writer) error {
 		return fmt.Errorf("device: no subcommand")
 	}
 	sub := map[string]func(context.Context, *flag.FlagSet, *client, []string, io.Writer) error{
-		"add": deviceAdd, "list": deviceList, "rm": deviceRm,
+		"add": deviceAdd, "list": deviceList, "rm": deviceRm, "redecode": deviceRedecode,
 	}[args[0]]
 	switch {
 	case args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help":
@@ -105,6 +109,34 @@ func deviceRm(ctx context.Context, fl *flag.FlagSet, c *client, args []string, s
 	return nil
 }
 
+// deviceRedecode decodes a device's undecoded raw uplinks again and prints their outcomes.
+func deviceRedecode(ctx context.Context, fl *flag.FlagSet, c *client, args []string,
+	stdout io.Writer) error {
+	pos, err := parseInterspersed(fl, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return fmt.Errorf("device redecode: give one DevEUI")
+	}
+	c.timeout = 10 * time.Minute // a device's whole archive may be read and decoded
+	var rep devices.RedecodeReport
+	if err := c.do(ctx, http.MethodPost, "/api/v1/devices/"+pos[0]+"/redecode", nil, &rep); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "decoded %d raw uplinks of %s again", rep.Uplinks, pos[0])
+	outcomes := slices.Sorted(maps.Keys(rep.Outcomes))
+	for i, o := range outcomes {
+		sep := ": "
+		if i > 0 {
+			sep = ", "
+		}
+		fmt.Fprintf(stdout, "%s%d %s", sep, rep.Outcomes[o], o)
+	}
+	fmt.Fprintln(stdout)
+	return nil
+}
+
 // parseInterspersed parses flags that may stand before or after the positional arguments,
 // which it returns.
 func parseInterspersed(fl *flag.FlagSet, args []string) ([]string, error) {
@@ -132,6 +164,7 @@ func printDevices(w io.Writer, devs []devices.Device) error {
 // client calls the hub's REST API.
 type client struct {
 	base, key string
+	timeout   time.Duration // per request; 15 s when zero
 }
 
 func (c *client) do(ctx context.Context, method, path string, in, out any) error {
@@ -143,7 +176,11 @@ func (c *client) do(ctx context.Context, method, path string, in, out any) error
 		}
 		body = bytes.NewReader(b)
 	}
-	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	timeout := c.timeout
+	if timeout == 0 {
+		timeout = 15 * time.Second
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, method, strings.TrimSuffix(c.base, "/")+path, body)
 	if err != nil {

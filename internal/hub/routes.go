@@ -31,7 +31,7 @@ func (h *Hub) routes() http.Handler {
 	mux.Handle("/v1/stream/sse", h.stream.SSE())
 
 	devices.NewAPI(h.registry, devices.APIOptions{
-		AdminKey: h.cfg.AdminKey, Archive: h.store,
+		AdminKey: h.cfg.AdminKey, Archive: h.store, Redecoder: h.pipeline,
 		HasProfile: func(id, fw string) bool { _, ok := h.profiles.Select(id, fw); return ok },
 	}, log.With("api", "devices")).Register(mux)
 	mux.HandleFunc("GET /api/v1/profiles", h.listProfiles)
