@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/vindel-hub/vindel/devices"
@@ -148,12 +149,27 @@ func sourceConfig(c config.MQTTSource, i int) mqttsub.Config {
 // anything is opened.
 func checkSources(srcs []config.MQTTSource) error {
 	for i, c := range srcs {
+		name := sourceName(c, i)
 		if err := sourceConfig(c, i).Check(); err != nil {
-			return fmt.Errorf("hub: mqtt source %q: %w", sourceName(c, i), err)
+			return fmt.Errorf("hub: mqtt source %q: %w", name, err)
+		}
+		if slices.Contains(reservedSources, name) {
+			return fmt.Errorf("hub: mqtt source %q: the name is the hub's own; choose another",
+				name)
 		}
 	}
 	return nil
 }
+
+// reservedSources are the source names of the hub's own ingest, which metrics and the
+// archive tell apart from configured sources by name.
+var reservedSources = []string{webhookChirpStack, webhookTTS, pipeline.RedecodeSource}
+
+// The webhooks' source names.
+const (
+	webhookChirpStack = "http-chirpstack"
+	webhookTTS        = "http-tts"
+)
 
 // Addr is the address the HTTP server listens on.
 func (h *Hub) Addr() string { return h.listener.Addr().String() }

@@ -346,3 +346,17 @@ func TestRetentionChecked(t *testing.T) {
 		t.Fatalf("Run: %v", err)
 	}
 }
+
+// TestReservedSourceNames: an MQTT source may not take a name the hub's own ingest uses,
+// which would mix their uplinks in metrics and the archive.
+func TestReservedSourceNames(t *testing.T) {
+	for _, name := range []string{"redecode", "http-tts", "http-chirpstack"} {
+		cfg := config.Default()
+		cfg.DataDir = filepath.Join(t.TempDir(), "data")
+		cfg.MQTT = []config.MQTTSource{{Name: name, Broker: "tcp://127.0.0.1:1"}}
+		_, err := New(context.Background(), cfg, slog.New(slog.DiscardHandler))
+		if err == nil || !strings.Contains(err.Error(), "the hub's own") {
+			t.Errorf("source named %q: %v, want it refused", name, err)
+		}
+	}
+}

@@ -42,11 +42,11 @@ func (h *Hub) routes() http.Handler {
 		log.Info("webhook endpoints are off until webhook.token is set")
 	case h.cfg.Webhook.Enabled:
 		opt := webhook.Options{Token: h.cfg.Webhook.Token}
-		mux.Handle("/ingest/chirpstack", webhook.New("http-chirpstack", h.pipeline,
+		mux.Handle("/ingest/chirpstack", webhook.New(webhookChirpStack, h.pipeline,
 			log.With("api", "webhook"), opt))
 		tts := opt
 		tts.Dialect = ingest.DialectTTS
-		mux.Handle("/ingest/tts/", webhook.New("http-tts", h.pipeline, log.With("api", "webhook"), tts))
+		mux.Handle("/ingest/tts/", webhook.New(webhookTTS, h.pipeline, log.With("api", "webhook"), tts))
 	}
 
 	mux.Handle("GET /metrics", h.metrics.Handler())

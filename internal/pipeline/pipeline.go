@@ -70,7 +70,9 @@ type Pipeline struct {
 	streams  map[dsKey]*model.Datastream      // owned by the sequencer
 	raws     []store.RawUplink                // owned by the sequencer
 
-	redecodeMu sync.Mutex // one Redecode at a time
+	redecoding chan struct{} // holds a token while a Redecode runs: one at a time
+	unkeptMu   sync.Mutex
+	unkept     map[string]bool // dedup keys Redecode queued whose raw records were not kept
 }
 
 // New builds a pipeline. It reads the last stored Observation id, so offsets continue across
@@ -93,13 +95,14 @@ func New(ctx context.Context, d Deps, opt Options) (*Pipeline, error) {
 	}
 	p := &Pipeline{
 		d: d, opt: opt, nextID: last + 1, counters: map[[2]string]prometheus.Counter{},
-		streams: map[dsKey]*model.Datastream{},
-		dedup:   newWindow(opt.DedupWindow, opt.DedupTolerance),
-		warn:    newWarner(d.Log),
-		acks:    newAcker(),
-		queue:   make(chan queued, opt.Queue),
-		results: make(chan result, opt.Queue),
-		durable: make(chan written, 64),
+		streams:    map[dsKey]*model.Datastream{},
+		dedup:      newWindow(opt.DedupWindow, opt.DedupTolerance),
+		warn:       newWarner(d.Log),
+		acks:       newAcker(),
+		queue:      make(chan queued, opt.Queue),
+		results:    make(chan result, opt.Queue),
+		durable:    make(chan written, 64),
+		redecoding: make(chan struct{}, 1), unkept: map[string]bool{},
 	}
 
 	since := time.Now().Add(-opt.DedupWindow)
@@ -185,6 +188,9 @@ func (p *Pipeline) submit(ctx context.Context, q queued) error {
 type queued struct {
 	msg    ingest.Message
 	finish func(kept bool) // nil when the transport has no acknowledgement
+	// settled, set for the pipeline's own Messages (Redecode) instead of finish, is called
+	// with the final outcome once the Message is kept, or failed to be.
+	settled func(o store.Outcome, kept bool)
 }
 
 // Run processes Messages until ctx ends, then stops taking new ones, finishes every queued
@@ -197,7 +203,7 @@ func (p *Pipeline) Run(ctx context.Context) error {
 			defer workers.Done()
 			for q := range p.queue {
 				r := p.process(q.msg)
-				r.finish = q.finish
+				r.finish, r.settled = q.finish, q.settled
 				p.results <- r
 			}
 		}()

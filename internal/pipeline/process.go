@@ -23,7 +23,8 @@ type result struct {
 	device   *devices.Device
 	profile  *profile.Profile
 	readings []profile.Reading
-	finish   func(kept bool) // releases the transport's acknowledgement; nil when none
+	finish   func(kept bool)                  // releases the transport's acknowledgement; nil when none
+	settled  func(o store.Outcome, kept bool) // see queued
 }
 
 // process runs the parallel part of the data path for one Message: parse, de-duplicate, look
@@ -60,8 +61,12 @@ func (p *Pipeline) process(m ingest.Message) result {
 	r.profile = prof
 
 	start := time.Now()
+	received := up.ReceivedAt // what a decoder reads relative times from
+	if received.IsZero() {
+		received = m.ArrivedAt // also a redecode's: when the uplink first came
+	}
 	out, err := prof.Decoder().Decode(codec.Input{
-		FPort: up.FPort, Bytes: up.Payload, ReceivedAt: up.ReceivedAt, Variables: prof.Variables,
+		FPort: up.FPort, Bytes: up.Payload, ReceivedAt: received, Variables: prof.Variables,
 	})
 	p.d.Metrics.DecodeSeconds.WithLabelValues(prof.DecoderName).Observe(time.Since(start).Seconds())
 	if err != nil {

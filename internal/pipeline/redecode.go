@@ -3,7 +3,6 @@ package pipeline
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/vindel-hub/vindel/devices"
 	"github.com/vindel-hub/vindel/ingest"
@@ -25,76 +24,109 @@ const rawPage = 1000
 
 // Redecode decodes again the raw uplinks of devEUI that the hub kept without decoding them
 // and has not decoded since, with the registry and profiles as they are now. Each goes
-// through the data path as a new uplink of source "redecode" with its reception times, so
-// its Observations land where they belong in their series, and is kept raw again with its
-// new outcome and the number of the one it decodes again. It returns once every one is
-// kept, with their outcomes. One Redecode runs at a time, so that none decodes an uplink
-// another is decoding.
+// through the data path as a new uplink of source "redecode" with its first arrival time,
+// so its Observations land where they belong in their series, and is kept raw again with
+// its new outcome and the number of the one it decodes again. It returns once every one is
+// kept, with their outcomes. One Redecode runs at a time, and the next waits until every
+// uplink the last one queued is kept, also when its caller gave up, so that none is
+// decoded twice.
 func (p *Pipeline) Redecode(ctx context.Context, devEUI string) (devices.RedecodeReport, error) {
-	p.redecodeMu.Lock()
-	todo, last, err := p.undecoded(ctx, devEUI)
-	if err != nil || len(todo) == 0 {
-		p.redecodeMu.Unlock()
-		return devices.RedecodeReport{Outcomes: map[string]int{}}, err
+	select {
+	case p.redecoding <- struct{}{}:
+	case <-ctx.Done():
+		return devices.RedecodeReport{}, fmt.Errorf("pipeline: decode %s again: %w", devEUI,
+			ctx.Err())
+	}
+	hold := false // true once queued uplinks outlive this call
+	defer func() {
+		if !hold {
+			<-p.redecoding
+		}
+	}()
+	todo, err := p.undecoded(ctx, devEUI)
+	if err != nil {
+		return devices.RedecodeReport{}, err
 	}
 
-	settled := make(chan bool, len(todo)) // whether each was kept
+	settled := make(chan settledUplink, len(todo))
 	sent := 0
 	for _, raw := range todo {
 		m := ingest.Message{Source: RedecodeSource, Topic: raw.Topic, Body: raw.Envelope,
 			ArrivedAt: raw.ReceivedAt, Redecodes: raw.Seq}
-		if err = p.submit(ctx, queued{msg: m, finish: func(kept bool) { settled <- kept }}); err != nil {
+		key := raw.DedupKey
+		q := queued{msg: m, settled: func(o store.Outcome, kept bool) {
+			if !kept {
+				p.markUnkept(key)
+			}
+			settled <- settledUplink{o, kept}
+		}}
+		if err = p.submit(ctx, q); err != nil {
 			break
 		}
 		sent++
 	}
-	failed := 0
+	rep := devices.RedecodeReport{Outcomes: map[string]int{}}
+	unkept := 0
 	for sent > 0 && err == nil {
 		select {
-		case kept := <-settled:
+		case s := <-settled:
 			sent--
-			if !kept {
-				failed++
+			if !s.kept {
+				unkept++
+				continue
 			}
+			rep.Uplinks++
+			rep.Outcomes[string(s.outcome)]++
 		case <-ctx.Done():
 			err = ctx.Err()
 		}
 	}
-	// Until the uplinks already queued are kept, no other Redecode may start: it would not
-	// find them decoded yet, and decode them twice.
-	go p.settleThenUnlock(settled, sent)
-	if err != nil {
-		return devices.RedecodeReport{}, fmt.Errorf("pipeline: decode %s again: %w", devEUI, err)
+	if sent > 0 {
+		hold = true
+		go p.settleThenRelease(settled, sent)
 	}
-	if failed > 0 {
-		return devices.RedecodeReport{}, fmt.Errorf("pipeline: decode %s again: %d of %d "+
-			"not kept; the log says why", devEUI, failed, len(todo))
+	switch {
+	case err != nil:
+		return rep, fmt.Errorf("pipeline: decode %s again: %w", devEUI, err)
+	case unkept > 0:
+		return rep, fmt.Errorf("pipeline: decode %s again: %d of %d not kept; the log says "+
+			"why", devEUI, unkept, len(todo))
 	}
-	return p.redecoded(ctx, devEUI, last, len(todo))
+	return rep, nil
 }
 
-// settleWait bounds how long Redecode's lock waits for uplinks it queued after its caller
-// gave up.
-const settleWait = 2 * time.Minute
+// settledUplink is what became of one uplink Redecode queued.
+type settledUplink struct {
+	outcome store.Outcome
+	kept    bool
+}
 
-// settleThenUnlock waits for n more settled uplinks, or settleWait, and releases Redecode.
-func (p *Pipeline) settleThenUnlock(settled <-chan bool, n int) {
-	defer p.redecodeMu.Unlock()
-	timeout := time.NewTimer(settleWait)
-	defer timeout.Stop()
+// settleThenRelease waits for the n uplinks a Redecode queued and left, then lets the next
+// Redecode start. Every queued uplink settles, also at shutdown, when the pipeline drains.
+func (p *Pipeline) settleThenRelease(settled <-chan settledUplink, n int) {
 	for ; n > 0; n-- {
-		select {
-		case <-settled:
-		case <-timeout.C:
-			return
-		}
+		<-settled
 	}
+	<-p.redecoding
+}
+
+// markUnkept remembers an uplink Redecode queued whose raw record was not kept: its
+// Observations may be stored, so no later Redecode of this process decodes it again.
+func (p *Pipeline) markUnkept(key string) {
+	p.unkeptMu.Lock()
+	defer p.unkeptMu.Unlock()
+	p.unkept[key] = true
+}
+
+func (p *Pipeline) isUnkept(key string) bool {
+	p.unkeptMu.Lock()
+	defer p.unkeptMu.Unlock()
+	return p.unkept[key]
 }
 
 // undecoded returns the raw uplinks of devEUI to decode again, one per uplink, oldest
-// first, and the last sequence number it read.
-func (p *Pipeline) undecoded(ctx context.Context, devEUI string) ([]store.RawUplink, uint64,
-	error) {
+// first.
+func (p *Pipeline) undecoded(ctx context.Context, devEUI string) ([]store.RawUplink, error) {
 	decoded := map[string]bool{} // dedup keys: one uplink, however often it was kept
 	picked := map[string]bool{}
 	var todo []store.RawUplink
@@ -102,7 +134,7 @@ func (p *Pipeline) undecoded(ctx context.Context, devEUI string) ([]store.RawUpl
 	for {
 		page, err := p.d.Archive.Raw(ctx, devEUI, after, rawPage)
 		if err != nil {
-			return nil, 0, fmt.Errorf("pipeline: read raw uplinks of %s: %w", devEUI, err)
+			return nil, fmt.Errorf("pipeline: read raw uplinks of %s: %w", devEUI, err)
 		}
 		for _, r := range page {
 			after = r.Seq
@@ -121,33 +153,10 @@ func (p *Pipeline) undecoded(ctx context.Context, devEUI string) ([]store.RawUpl
 	}
 	n := 0
 	for _, r := range todo {
-		if !decoded[r.DedupKey] {
+		if !decoded[r.DedupKey] && !p.isUnkept(r.DedupKey) {
 			todo[n] = r
 			n++
 		}
 	}
-	return todo[:n], after, nil
-}
-
-// redecoded counts the outcomes of the n uplinks Redecode kept after sequence number after.
-func (p *Pipeline) redecoded(ctx context.Context, devEUI string, after uint64,
-	n int) (devices.RedecodeReport, error) {
-	rep := devices.RedecodeReport{Outcomes: map[string]int{}}
-	for rep.Uplinks < n {
-		page, err := p.d.Archive.Raw(ctx, devEUI, after, rawPage)
-		if err != nil {
-			return rep, fmt.Errorf("pipeline: read raw uplinks of %s: %w", devEUI, err)
-		}
-		for _, r := range page {
-			after = r.Seq
-			if r.Source == RedecodeSource {
-				rep.Uplinks++
-				rep.Outcomes[string(r.Outcome)]++
-			}
-		}
-		if len(page) < rawPage {
-			break
-		}
-	}
-	return rep, nil
+	return todo[:n], nil
 }

@@ -64,9 +64,9 @@ func TestRedecode(t *testing.T) {
 			t.Fatalf("raw uplink %d of the redecode: %s %s %q, want decoded, naming 1 or 2",
 				r.Seq, r.Source, r.Outcome, r.Detail)
 		}
-		if r.DedupKey != raws[i].DedupKey || !r.ReceivedAt.Equal(raws[i].ReceivedAt) {
-			t.Errorf("raw uplink %d: key %s at %v, first kept as %s at %v", r.Seq, r.DedupKey,
-				r.ReceivedAt, raws[i].DedupKey, raws[i].ReceivedAt)
+		if r.DedupKey != raws[i].DedupKey || r.ReceivedAt.Before(raws[i].ReceivedAt) {
+			t.Errorf("raw uplink %d: key %s kept at %v, first kept as %s at %v", r.Seq,
+				r.DedupKey, r.ReceivedAt, raws[i].DedupKey, raws[i].ReceivedAt)
 		}
 	}
 	for _, o := range obs {

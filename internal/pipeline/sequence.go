@@ -73,7 +73,10 @@ func (p *Pipeline) settle(ctx context.Context, batch []result) written {
 	p.raws = raws
 	for i := range batch {
 		p.count(&batch[i]) // after keeping: what is counted can be found in the archive
-		if f := batch[i].finish; f != nil {
+		if s := batch[i].settled; s != nil {
+			outcome := batch[i].outcome
+			w.finish = append(w.finish, func(kept bool) { s(outcome, kept) })
+		} else if f := batch[i].finish; f != nil {
 			w.finish = append(w.finish, f)
 		}
 	}
@@ -142,6 +145,11 @@ func (p *Pipeline) raw(r *result) store.RawUplink {
 	raw := store.RawUplink{
 		ReceivedAt: r.msg.ArrivedAt, Source: r.msg.Source, Topic: r.msg.Topic,
 		DevEUI: r.devEUI(), Outcome: r.outcome, Envelope: r.msg.Body,
+	}
+	if r.msg.Redecodes != 0 {
+		// Kept now: the archive's reception times follow its sequence numbers, which the
+		// rebuild of the dedup window on start-up relies on.
+		raw.ReceivedAt = time.Now().UTC()
 	}
 	if r.up.DevEUI != "" && r.outcome != store.OutcomeMalformed {
 		raw.DedupKey = archiveKey(r.up.Key(), r.up.ReceivedAt)
