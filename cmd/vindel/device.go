@@ -124,7 +124,11 @@ func deviceRedecode(ctx context.Context, fl *flag.FlagSet, c *client, args []str
 	if err := c.do(ctx, http.MethodPost, "/api/v1/devices/"+pos[0]+"/redecode", nil, &rep); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "decoded %d raw uplinks of %s again", rep.Uplinks, pos[0])
+	noun := "raw uplinks"
+	if rep.Uplinks == 1 {
+		noun = "raw uplink"
+	}
+	fmt.Fprintf(stdout, "decoded %d %s of %s again", rep.Uplinks, noun, pos[0])
 	outcomes := slices.Sorted(maps.Keys(rep.Outcomes))
 	for i, o := range outcomes {
 		sep := ": "
