@@ -139,48 +139,38 @@ func (p *Pipeline) Offer(m ingest.Message) (bool, error) {
 	return p.enqueue(context.Background(), m, false)
 }
 
-// enqueue queues m, with wait waiting for room until ctx is done.
+// enqueue queues m, with wait waiting for room until ctx is done. A Message not queued
+// gives up its place in the acknowledgement order at once.
 func (p *Pipeline) enqueue(ctx context.Context, m ingest.Message, wait bool) (bool, error) {
+	q := queued{msg: m, finish: p.acks.wrap(m.Ack)}
+	ok, err := p.submit(ctx, q, wait)
+	if !ok && q.finish != nil {
+		q.finish(false)
+	}
+	return ok, err
+}
+
+// submit queues q if the queue has room, and with wait waits for room until ctx is done.
+// It reports whether q was queued.
+func (p *Pipeline) submit(ctx context.Context, q queued, wait bool) (bool, error) {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
 	if p.closed {
 		return false, ErrClosed
 	}
-	q := queued{msg: m, finish: p.acks.wrap(m.Ack)}
 	select {
 	case p.queue <- q:
 		return true, nil
 	default:
 	}
 	if !wait {
-		if q.finish != nil {
-			q.finish(false)
-		}
 		return false, nil
 	}
 	select {
 	case p.queue <- q:
 		return true, nil
 	case <-ctx.Done():
-		if q.finish != nil {
-			q.finish(false)
-		}
 		return false, fmt.Errorf("%w: %w", ingest.ErrBusy, ctx.Err())
-	}
-}
-
-// submit queues q, waiting for room until ctx is done.
-func (p *Pipeline) submit(ctx context.Context, q queued) error {
-	p.mu.RLock()
-	defer p.mu.RUnlock()
-	if p.closed {
-		return ErrClosed
-	}
-	select {
-	case p.queue <- q:
-		return nil
-	case <-ctx.Done():
-		return fmt.Errorf("%w: %w", ingest.ErrBusy, ctx.Err())
 	}
 }
 

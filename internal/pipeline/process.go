@@ -23,8 +23,10 @@ type result struct {
 	device   *devices.Device
 	profile  *profile.Profile
 	readings []profile.Reading
-	finish   func(kept bool)                  // releases the transport's acknowledgement; nil when none
-	settled  func(o store.Outcome, kept bool) // see queued
+	// finish releases the transport's acknowledgement (nil when none); settled replaces it
+	// for the pipeline's own Messages (see queued).
+	finish  func(kept bool)
+	settled func(o store.Outcome, kept bool)
 }
 
 // process runs the parallel part of the data path for one Message: parse, de-duplicate, look
@@ -41,7 +43,9 @@ func (p *Pipeline) process(m ingest.Message) result {
 		r.outcome, r.err = store.OutcomeMalformed, err
 		return r
 	}
-	if m.Redecodes == 0 && p.dedup.seen(r.up.Key(), up.ReceivedAt) { // keeps the key on r.up
+	// A redecode is the copy of an uplink kept before: the window must not drop it. Key is
+	// called on r.up, which keeps it for raw.
+	if m.Redecodes == 0 && p.dedup.seen(r.up.Key(), up.ReceivedAt) {
 		r.outcome = store.OutcomeDuplicate
 		return r
 	}

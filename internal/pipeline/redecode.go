@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/vindel-hub/vindel/devices"
@@ -24,12 +25,12 @@ const rawPage = 1000
 
 // Redecode decodes again the raw uplinks of devEUI that the hub kept without decoding them
 // and has not decoded since, with the registry and profiles as they are now. Each goes
-// through the data path as a new uplink of source "redecode" with its first arrival time,
-// so its Observations land where they belong in their series, and is kept raw again with
-// its new outcome and the number of the one it decodes again. It returns once every one is
-// kept, with their outcomes. One Redecode runs at a time, and the next waits until every
-// uplink the last one queued is kept, also when its caller gave up, so that none is
-// decoded twice.
+// through the data path as a new uplink of source "redecode" with the arrival time of its
+// oldest raw record still kept, so its Observations land where they belong in their
+// series, and is kept raw again with its new outcome and the number of the one it decodes
+// again. It returns once every one is kept, with their outcomes. One Redecode runs at a
+// time, and the next waits until every uplink the last one queued is kept, also when its
+// caller gave up, so that none is decoded twice.
 func (p *Pipeline) Redecode(ctx context.Context, devEUI string) (devices.RedecodeReport, error) {
 	select {
 	case p.redecoding <- struct{}{}:
@@ -37,20 +38,34 @@ func (p *Pipeline) Redecode(ctx context.Context, devEUI string) (devices.Redecod
 		return devices.RedecodeReport{}, fmt.Errorf("pipeline: decode %s again: %w", devEUI,
 			ctx.Err())
 	}
-	hold := false // true once queued uplinks outlive this call
-	defer func() {
-		if !hold {
-			<-p.redecoding
-		}
-	}()
 	todo, err := p.undecoded(ctx, devEUI)
 	if err != nil {
+		<-p.redecoding
 		return devices.RedecodeReport{}, err
 	}
-
 	settled := make(chan settledUplink, len(todo))
-	sent := 0
-	for _, raw := range todo {
+	sent, err := p.queueAgain(ctx, todo, settled)
+	rep, left, unkept, werr := awaitSettled(ctx, settled, sent)
+	if left > 0 { // the caller gave up: the queued ones settle before the next may start
+		go p.settleThenRelease(settled, left)
+	} else {
+		<-p.redecoding
+	}
+	switch err = errors.Join(err, werr); {
+	case err != nil:
+		return rep, fmt.Errorf("pipeline: decode %s again: %w", devEUI, err)
+	case unkept > 0:
+		return rep, fmt.Errorf("pipeline: decode %s again: %d of %d not kept; the log says "+
+			"why", devEUI, unkept, len(todo))
+	}
+	return rep, nil
+}
+
+// queueAgain queues the raw uplinks todo as Messages of RedecodeSource, each settling into
+// settled, and returns how many it queued before ctx ended or the pipeline closed.
+func (p *Pipeline) queueAgain(ctx context.Context, todo []store.RawUplink,
+	settled chan<- settledUplink) (int, error) {
+	for i, raw := range todo {
 		m := ingest.Message{Source: RedecodeSource, Topic: raw.Topic, Body: raw.Envelope,
 			ArrivedAt: raw.ReceivedAt, Redecodes: raw.Seq}
 		key := raw.DedupKey
@@ -60,17 +75,23 @@ func (p *Pipeline) Redecode(ctx context.Context, devEUI string) (devices.Redecod
 			}
 			settled <- settledUplink{o, kept}
 		}}
-		if err = p.submit(ctx, q); err != nil {
-			break
+		if _, err := p.submit(ctx, q, true); err != nil {
+			return i, err
 		}
-		sent++
 	}
+	return len(todo), nil
+}
+
+// awaitSettled counts the outcomes of n queued uplinks as they settle, until ctx ends, and
+// returns the report, how many are left and how many were not kept.
+func awaitSettled(ctx context.Context, settled <-chan settledUplink,
+	n int) (devices.RedecodeReport, int, int, error) {
 	rep := devices.RedecodeReport{Outcomes: map[string]int{}}
 	unkept := 0
-	for sent > 0 && err == nil {
+	for n > 0 {
 		select {
 		case s := <-settled:
-			sent--
+			n--
 			if !s.kept {
 				unkept++
 				continue
@@ -78,21 +99,10 @@ func (p *Pipeline) Redecode(ctx context.Context, devEUI string) (devices.Redecod
 			rep.Uplinks++
 			rep.Outcomes[string(s.outcome)]++
 		case <-ctx.Done():
-			err = ctx.Err()
+			return rep, n, unkept, ctx.Err()
 		}
 	}
-	if sent > 0 {
-		hold = true
-		go p.settleThenRelease(settled, sent)
-	}
-	switch {
-	case err != nil:
-		return rep, fmt.Errorf("pipeline: decode %s again: %w", devEUI, err)
-	case unkept > 0:
-		return rep, fmt.Errorf("pipeline: decode %s again: %d of %d not kept; the log says "+
-			"why", devEUI, unkept, len(todo))
-	}
-	return rep, nil
+	return rep, 0, unkept, nil
 }
 
 // settledUplink is what became of one uplink Redecode queued.

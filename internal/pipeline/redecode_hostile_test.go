@@ -17,6 +17,7 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/vindel-hub/vindel/devices"
 	firmwareprofiles "github.com/vindel-hub/vindel/firmware-profiles"
 	"github.com/vindel-hub/vindel/ingest"
 	"github.com/vindel-hub/vindel/internal/codec/builtin"
@@ -357,8 +358,9 @@ func TestRedecodeHostilePages(t *testing.T) {
 	}
 }
 
-// TestRedecodeHostileSourceNamedRedecode: a configured source may be called "redecode"; its
-// live uplinks of the device, kept during a Redecode, must not be counted in its report.
+// TestRedecodeHostileSourceNamedRedecode: a source called "redecode" (the hub refuses the
+// name; the pipeline does not): its live uplinks of the device, kept during a Redecode, are
+// not counted in the report.
 func TestRedecodeHostileSourceNamedRedecode(t *testing.T) {
 	h := &hooked{backend: memstore.New()}
 	e := envOn(t, h)
@@ -501,29 +503,42 @@ func TestRedecodeHostilePebbleTimes(t *testing.T) {
 	}
 }
 
-// TestRedecodeHostileReportOvercounts: a second Redecode that runs while the first reads its
-// outcomes back (its lock is already free then) adds its uplinks to the first's report.
-func TestRedecodeHostileReportOvercounts(t *testing.T) {
-	h := &hooked{backend: memstore.New()}
-	e := envOn(t, h)
+// TestRedecodeHostileReportOwnOnly: two Redecodes, of two devices, asked at once while the
+// first device also sends live uplinks: each report counts the uplinks it queued, no
+// others, and nothing is decoded twice.
+func TestRedecodeHostileReportOwnOnly(t *testing.T) {
+	e := newEnv(t)
 	defer e.stop()
+	const other = "a1b2c3d4e5f607bb"
 	e.sendUnknown(t, elsysEUI, 1, 5, time.Now().UTC())
-	e.register(t, elsysEUI, "dragino/lht65") // FPort 1 is unknown to it: decode_error again
-	var calls atomic.Int32
-	var second atomic.Value
-	h.before = func() {
-		if calls.Add(1) == 2 { // the first Redecode reads its outcomes back
-			rep, err := e.p.Redecode(context.Background(), elsysEUI)
-			second.Store(fmt.Sprintf("%+v %v", rep, err))
+	e.sendUnknown(t, other, 1, 3, time.Now().UTC())
+	e.register(t, elsysEUI, "elsys/ers-co2")
+	e.register(t, other, "elsys/ers-co2")
+	var wg sync.WaitGroup
+	var reps [2]devices.RedecodeReport
+	for i, eui := range []string{elsysEUI, other} {
+		wg.Go(func() {
+			var err error
+			if reps[i], err = e.p.Redecode(context.Background(), eui); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Go(func() {
+		for f := 100; f < 105; f++ {
+			e.handleAt(t, "test", body(t, elsysEUI, f), time.Now().UTC())
 		}
+	})
+	wg.Wait()
+	if reps[0].Uplinks != 5 || reps[0].Outcomes["decoded"] != 5 ||
+		reps[1].Uplinks != 3 || reps[1].Outcomes["decoded"] != 3 {
+		t.Errorf("reports %+v and %+v, want 5 and 3 decoded", reps[0], reps[1])
 	}
-	rep, err := e.p.Redecode(context.Background(), elsysEUI)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("second Redecode: %v", second.Load())
-	if rep.Uplinks != 5 || rep.Outcomes["decode_error"] != 5 {
-		t.Errorf("first report %+v, want its 5 uplinks, decode_error", rep)
+	waitFor(t, "the live uplinks decoded", func() bool {
+		return counter(e, "test", store.OutcomeDecoded) == 5
+	})
+	if d := dupObs(t, e.pub.published()); d != 0 {
+		t.Errorf("%d duplicate Observations", d)
 	}
 }
 
