@@ -84,7 +84,11 @@ func (a *API) redecode(w http.ResponseWriter, r *http.Request) {
 	}
 	rep, err := a.opt.Redecoder.Redecode(r.Context(), eui)
 	if err != nil {
-		a.fail(w, err)
+		// Not finished (the hub stopping, the caller gone, the archive failing): what was
+		// done is reported, and asking again does the rest.
+		a.log.Warn("redecode did not finish", "dev_eui", eui, "err", err)
+		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"error": err.Error(),
+			"uplinks": rep.Uplinks, "outcomes": rep.Outcomes})
 		return
 	}
 	writeJSON(w, http.StatusOK, rep)

@@ -3,6 +3,7 @@ package devices
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -135,5 +136,64 @@ func TestUplinksPaging(t *testing.T) {
 	}
 	if pages != 2 || total != uplinksPage+5 {
 		t.Errorf("%d pages, %d uplinks; want 2 pages of all %d", pages, total, uplinksPage+5)
+	}
+}
+
+// stubRedecoder stands in for the pipeline, which this package cannot import: it answers
+// with a set report and error and records which device it was asked for.
+type stubRedecoder struct {
+	rep   RedecodeReport
+	err   error
+	asked []string
+}
+
+func (s *stubRedecoder) Redecode(_ context.Context, eui string) (RedecodeReport, error) {
+	s.asked = append(s.asked, eui)
+	return s.rep, s.err
+}
+
+// TestRedecodeAPI: the redecode endpoint needs the admin key and a registered device, hands
+// the normalised DevEUI to the Redecoder, and answers 503 with the partial report when it
+// did not finish.
+func TestRedecodeAPI(t *testing.T) {
+	r := openRegistry(t, filepath.Join(t.TempDir(), "r.db"))
+	if _, err := r.Create(context.Background(), Device{DevEUI: "a1b2c3d4e5f60708", Name: "x",
+		Profile: "elsys/ers-co2"}); err != nil {
+		t.Fatal(err)
+	}
+	stub := &stubRedecoder{rep: RedecodeReport{Uplinks: 2, Outcomes: map[string]int{"decoded": 2}}}
+	mux := http.NewServeMux()
+	NewAPI(r, APIOptions{AdminKey: "k", Redecoder: stub}, slog.New(slog.DiscardHandler)).Register(mux)
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+
+	path := "/api/v1/devices/A1B2C3D4E5F60708/redecode"
+	for _, tc := range []struct {
+		path, key string
+		err       error
+		status    int
+		want      string
+	}{
+		{path, "", nil, 401, "admin API key"},
+		{"/api/v1/devices/a1b2c3d4e5f60799/redecode", "k", nil, 404, "not found"},
+		{path, "k", nil, 200, `"decoded": 2`},
+		{path, "k", errors.New("3 of 5 not kept"), 503, `"error": "3 of 5 not kept"`},
+	} {
+		stub.err = tc.err
+		status, body := call(t, srv, "POST", tc.path, tc.key, "")
+		if status != tc.status || !strings.Contains(body, tc.want) {
+			t.Errorf("POST %s: %d %s, want %d with %s", tc.path, status, body, tc.status, tc.want)
+		}
+	}
+	if len(stub.asked) != 2 || stub.asked[0] != "a1b2c3d4e5f60708" {
+		t.Errorf("Redecoder asked for %v, want the normalised DevEUI twice", stub.asked)
+	}
+
+	mux = http.NewServeMux()
+	NewAPI(r, APIOptions{AdminKey: "k"}, slog.New(slog.DiscardHandler)).Register(mux)
+	bare := httptest.NewServer(mux)
+	defer bare.Close()
+	if status, _ := call(t, bare, "POST", path, "k", ""); status != 404 {
+		t.Errorf("without a Redecoder: %d, want 404", status)
 	}
 }
