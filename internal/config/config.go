@@ -86,6 +86,9 @@ type Log struct {
 	Format string `yaml:"format"` // text, json, or auto: text on a terminal, JSON otherwise
 }
 
+// DefaultShutdown is shutdown_timeout when none is set.
+const DefaultShutdown = 30 * time.Second
+
 // Default returns the configuration of a hub run with no file: everything embedded, on
 // loopback for the broker and :8080 for HTTP.
 func Default() Config {
@@ -96,7 +99,7 @@ func Default() Config {
 		Webhook:  Webhook{Enabled: true},
 		Pipeline: Pipeline{DedupWindow: time.Hour, DedupTolerance: 2 * time.Minute},
 		Log:      Log{Level: "info", Format: "auto"},
-		Shutdown: 30 * time.Second,
+		Shutdown: DefaultShutdown,
 	}
 }
 

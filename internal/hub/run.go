@@ -46,7 +46,11 @@ func (h *Hub) Run(ctx context.Context) error {
 	}
 	h.log.Info("vindel shutting down")
 
-	shutCtx, done := context.WithTimeout(context.Background(), h.cfg.Shutdown)
+	grace := h.cfg.Shutdown
+	if grace <= 0 {
+		grace = config.DefaultShutdown
+	}
+	shutCtx, done := context.WithTimeout(context.Background(), grace)
 	defer done()
 	// Stream clients first: http.Server.Shutdown waits for open SSE responses and does not
 	// close WebSockets. They resume by offset when the hub is back.
