@@ -121,7 +121,8 @@ func deviceRedecode(ctx context.Context, fl *flag.FlagSet, c *client, args []str
 	}
 	c.timeout = 10 * time.Minute // a device's whole archive may be read and decoded
 	var rep devices.RedecodeReport
-	if err := c.do(ctx, http.MethodPost, "/api/v1/devices/"+pos[0]+"/redecode", nil, &rep); err != nil {
+	path := "/api/v1/devices/" + pos[0] + "/redecode"
+	if err := c.do(ctx, http.MethodPost, path, nil, &rep); err != nil {
 		return err
 	}
 	noun := "raw uplinks"

@@ -38,8 +38,7 @@ func Parse(m ingest.Message) (ingest.Uplink, error) {
 	u, err := parseDialect(d, m.Body, kind)
 	if guessedBinary(m, d) && errors.Is(err, ingest.ErrMalformed) {
 		// Protobuf was only a guess for a body that is no JSON object: say both.
-		err = fmt.Errorf("%w: neither a JSON object nor a ChirpStack v3 protobuf event (as "+
-			"protobuf: %v)", ingest.ErrMalformed, err)
+		err = fmt.Errorf("neither a JSON object nor a ChirpStack v3 protobuf event: %w", err)
 	}
 	u.Source = m.Source
 	u.Dialect = d

@@ -224,7 +224,7 @@ func TestUnknownDialectSaysWhy(t *testing.T) {
 		{ingest.Message{Body: []byte(`{}`)}, "an empty JSON object"},
 		{ingest.Message{Topic: "application/1/device/a1b2c3d4e5f60708/event/up",
 			Body: []byte("not json at all")},
-			"neither a JSON object nor a ChirpStack v3 protobuf event (as protobuf:"},
+			"neither a JSON object nor a ChirpStack v3 protobuf event: chirpstack v3 protobuf"},
 	} {
 		_, err := Parse(tc.m)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

@@ -37,8 +37,9 @@ func (s *Store) DropRawBefore(ctx context.Context, t time.Time) (int, error) {
 }
 
 // pruneDevBlocks deletes the device index blocks whose numbers all lie below first, the
-// first the log still holds. Keep never writes such a block again, and a reader that still
-// sees one finds its uplinks missing from the log and skips them.
+// first the log still holds. A block written later from pending numbers that old (up to
+// IndexSpan behind the newest) goes at the next prune after first moves; until then a
+// reader skips its numbers, as it does any below first.
 func (s *Store) pruneDevBlocks(ctx context.Context, first uint64) error {
 	it, err := s.db.NewIterWithContext(ctx, prefixBounds(prefixDevBlock))
 	if err != nil {
@@ -61,7 +62,8 @@ func (s *Store) pruneDevBlocks(ctx context.Context, first uint64) error {
 			continue // a block starts at its lowest number
 		}
 		var last uint64
-		if err := eachSeq(k, plen, it.Value(), func(q uint64) bool { last = q; return true }); err != nil {
+		err = eachSeq(k, plen, it.Value(), func(q uint64) bool { last = q; return true })
+		if err != nil {
 			return err
 		}
 		if last < first {

@@ -14,7 +14,8 @@ import (
 // many segments went. Readers already reading finish first; Scan and Since after it start
 // at the first record kept.
 func (l *Log) DropBefore(t int64) (int, error) {
-	l.retainMu.Lock() // one DropBefore at a time
+	// learnNewest reads outside dropMu's write lock: no other DropBefore may drop meanwhile.
+	l.retainMu.Lock()
 	defer l.retainMu.Unlock()
 	if err := l.learnNewest(t); err != nil {
 		return 0, err
@@ -70,10 +71,10 @@ func (l *Log) droppable(t int64) int {
 	return n
 }
 
-// learnNewest reads the oldest sealed segments whose newest reception time is not known
-// (those opened from their index), until it meets one with a record at or after t, or a
-// known one: DropBefore decides by it. A segment is read at most once per open; readers go
-// on meanwhile.
+// learnNewest learns the newest reception time of the oldest sealed segments, reading those
+// opened from their index, until it meets one with a record at or after t: DropBefore
+// decides by them and stops there. A segment is read at most once per open; readers go on
+// meanwhile.
 func (l *Log) learnNewest(t int64) error {
 	l.dropMu.RLock() // the files stay open while they are read
 	defer l.dropMu.RUnlock()
