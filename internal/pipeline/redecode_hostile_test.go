@@ -641,10 +641,12 @@ func TestRedecodeHostileCallerGivesUp(t *testing.T) {
 	if err := <-done; err == nil {
 		t.Fatal("Redecode whose caller gave up returned no error")
 	}
+	if len(e.p.redecoding) != 1 { // held until the queued uplinks are kept: the gate is shut
+		t.Fatal("Redecode let go of its lock while its uplinks were still queued")
+	}
 	h.before = func() { secondRead.Store(true) }
 	second := make(chan error, 1)
 	go func() { _, err := e.p.Redecode(context.Background(), elsysEUI); second <- err }()
-	time.Sleep(200 * time.Millisecond) // a second Redecode that did not wait reads by now
 	if secondRead.Load() {
 		t.Error("the second Redecode read the archive while the first's uplinks were queued")
 	}
