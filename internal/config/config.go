@@ -72,6 +72,9 @@ type Archive struct {
 	// Retention is how long raw uplinks are kept; 0 keeps them for ever. They go a whole
 	// log segment (64 MiB) at a time; their Observations stay.
 	Retention time.Duration `yaml:"retention"`
+	// SegmentSize is the size of a raw log segment in bytes (0: 64 MiB); retention deletes
+	// whole segments, so smaller ones follow the limit more closely.
+	SegmentSize int `yaml:"segment_size"`
 }
 
 // Stream tunes the live stream.
@@ -149,6 +152,7 @@ func (c *Config) check() error {
 	}{
 		{"pipeline.workers", c.Pipeline.Workers}, {"pipeline.queue", c.Pipeline.Queue},
 		{"stream.buffer", c.Stream.Buffer}, {"stream.client_queue", c.Stream.ClientQueue},
+		{"archive.segment_size", c.Archive.SegmentSize},
 	}
 	for _, v := range sizes {
 		if v.n < 0 {

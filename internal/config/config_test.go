@@ -79,6 +79,7 @@ func TestBadInput(t *testing.T) {
 		{"negative buffer", "", []string{"VINDEL_STREAM_BUFFER=-3"}, "stream.buffer -3"},
 		{"negative retention", "", []string{"VINDEL_ARCHIVE_RETENTION=-1h"},
 			"archive.retention -1h0m0s"},
+		{"negative segment", "archive: {segment_size: -1}\n", nil, "archive.segment_size -1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

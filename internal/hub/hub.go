@@ -73,7 +73,8 @@ func (h *Hub) build(ctx context.Context) (err error) {
 	if h.registry, err = devices.Open(ctx, h.path("registry.db"), log.With("component", "devices")); err != nil {
 		return err
 	}
-	if h.store, err = pebblestore.Open(h.path("series"), pebblestore.Options{}, log); err != nil {
+	if h.store, err = pebblestore.Open(h.path("series"),
+		pebblestore.Options{RawSegmentSize: int64(cfg.Archive.SegmentSize)}, log); err != nil {
 		return fmt.Errorf("hub: is another hub running on data_dir %s? %w", cfg.DataDir, err)
 	}
 	if cfg.Broker.Enabled {
