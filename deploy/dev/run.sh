@@ -77,4 +77,7 @@ status=0
 wait "$hub" || status=$?
 hub_pid=$hub
 hub=
-echo "run: the hub (pid $hub_pid) stopped with status $status" >&2
+case $status in
+0 | 130) echo "run: the hub (pid $hub_pid) stopped" >&2 ;; # 130: by Ctrl-C, as it should
+*) echo "run: the hub (pid $hub_pid) stopped with status $status" >&2 ;;
+esac
