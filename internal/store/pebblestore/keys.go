@@ -117,12 +117,23 @@ func devicePrefix(devEUI string) []byte {
 
 // parseDeviceKey splits a key of the old device index.
 func parseDeviceKey(k []byte) (devEUI string, seq uint64, err error) {
-	l, w := binary.Uvarint(k[min(len(k), 1):])
-	if len(k) < 1 || k[0] != prefixDevice || w <= 0 || l > uint64(len(k)) ||
-		uint64(len(k)-1-w) != l+8 {
-		return "", 0, fmt.Errorf("device key %x: %w", k, errCorrupt)
+	eui, err := devKeyEUI(k, prefixDevice)
+	if err != nil {
+		return "", 0, err
 	}
-	return string(k[1+w : 1+w+int(l)]), binary.BigEndian.Uint64(k[1+w+int(l):]), nil
+	return string(eui), binary.BigEndian.Uint64(k[len(k)-8:]), nil
+}
+
+// devKeyEUI returns the DevEUI of a key laid out as prefix, the DevEUI's length as a
+// uvarint, the DevEUI and a number of 8 bytes: the old device index ('d') and its blocks
+// ('u'). It aliases k.
+func devKeyEUI(k []byte, prefix byte) ([]byte, error) {
+	l, w := binary.Uvarint(k[min(len(k), 1):])
+	if len(k) < 1 || k[0] != prefix || w <= 0 || l > uint64(len(k)) ||
+		uint64(len(k)-1-w) != l+8 {
+		return nil, fmt.Errorf("device key %x: %w", k, errCorrupt)
+	}
+	return k[1+w : 1+w+int(l)], nil
 }
 
 // deviceKey returns the index key of uplink seq of a device.

@@ -54,10 +54,10 @@ func (s *Store) pruneDevBlocks(ctx context.Context, first uint64) error {
 			return err
 		}
 		k := it.Key()
-		plen, err := devBlockPrefixLen(k)
-		if err != nil {
+		if _, err := devKeyEUI(k, prefixDevBlock); err != nil { // checks the framing
 			return err
 		}
+		plen := len(k) - 8 // a block key ends in its first number
 		if binary.BigEndian.Uint64(k[plen:]) >= first {
 			continue // a block starts at its lowest number
 		}
@@ -83,14 +83,4 @@ func (s *Store) pruneDevBlocks(ctx context.Context, first uint64) error {
 	s.log.Debug("device index blocks of deleted raw uplinks removed", "blocks", n,
 		"first_seq", first)
 	return nil
-}
-
-// devBlockPrefixLen returns the length of the device prefix of a device block key.
-func devBlockPrefixLen(k []byte) (int, error) {
-	l, w := binary.Uvarint(k[min(1, len(k)):])
-	if len(k) < 1 || k[0] != prefixDevBlock || w <= 0 || l > uint64(len(k)) ||
-		uint64(len(k)-1-w) != l+8 {
-		return 0, fmt.Errorf("device block key %x: %w", k, errCorrupt)
-	}
-	return 1 + w + int(l), nil
 }

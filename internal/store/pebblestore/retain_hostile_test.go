@@ -216,10 +216,10 @@ func staleBlocks(t *testing.T, s *Store) int {
 	defer it.Close()
 	n := 0
 	for ok := it.First(); ok; ok = it.Next() {
-		plen, err := devBlockPrefixLen(it.Key())
-		if err != nil {
+		if _, err := devKeyEUI(it.Key(), prefixDevBlock); err != nil {
 			t.Fatal(err)
 		}
+		plen := len(it.Key()) - 8
 		var seqs []uint64
 		if err := eachSeq(it.Key(), plen, it.Value(), func(q uint64) bool {
 			seqs = append(seqs, q)
