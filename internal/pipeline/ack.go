@@ -1,6 +1,10 @@
 package pipeline
 
-import "sync"
+import (
+	"sync"
+
+	"github.com/vindel-hub/vindel/internal/store"
+)
 
 // acker releases transport acknowledgements in the order the Messages were queued, although
 // workers finish them in any order: MQTT 3.1.1 §4.6 has a receiver send PUBACKs in the order
@@ -47,13 +51,13 @@ func (a *acker) done(seq uint64, ack func()) {
 }
 
 // wrap gives a Message's Ack a place in the order. The returned function finishes that place;
-// kept says whether to acknowledge.
-func (a *acker) wrap(ack func()) func(kept bool) {
+// kept says whether to acknowledge, whatever the outcome.
+func (a *acker) wrap(ack func()) finishFunc {
 	if ack == nil {
 		return nil
 	}
 	seq := a.reserve()
-	return func(kept bool) {
+	return func(_ store.Outcome, kept bool) {
 		if kept {
 			a.done(seq, ack)
 			return

@@ -3,6 +3,8 @@ package pipeline
 import (
 	"slices"
 	"testing"
+
+	"github.com/vindel-hub/vindel/internal/store"
 )
 
 // TestAckerReleasesInOrder finishes places out of order and checks that acknowledgements
@@ -10,7 +12,7 @@ import (
 func TestAckerReleasesInOrder(t *testing.T) {
 	a := newAcker()
 	var got []int
-	fins := make([]func(bool), 6)
+	fins := make([]finishFunc, 6)
 	for i := range fins {
 		fins[i] = a.wrap(func() { got = append(got, i) })
 	}
@@ -26,7 +28,7 @@ func TestAckerReleasesInOrder(t *testing.T) {
 		{4, true, []int{0, 2}},
 		{3, true, []int{0, 2, 3, 4, 5}},
 	} {
-		fins[step.i](step.kept)
+		fins[step.i](store.OutcomeDecoded, step.kept)
 		if !slices.Equal(got, step.want) {
 			t.Fatalf("after finishing %d: acks %v, want %v", step.i, got, step.want)
 		}

@@ -145,7 +145,7 @@ func (p *Pipeline) enqueue(ctx context.Context, m ingest.Message, wait bool) (bo
 	q := queued{msg: m, finish: p.acks.wrap(m.Ack)}
 	ok, err := p.submit(ctx, q, wait)
 	if !ok && q.finish != nil {
-		q.finish(false)
+		q.finish("", false)
 	}
 	return ok, err
 }
@@ -177,11 +177,12 @@ func (p *Pipeline) submit(ctx context.Context, q queued, wait bool) (bool, error
 // queued is a Message waiting for a worker, with its place in the acknowledgement order.
 type queued struct {
 	msg    ingest.Message
-	finish func(kept bool) // nil when the transport has no acknowledgement
-	// settled, set for the pipeline's own Messages (Redecode) instead of finish, is called
-	// with the final outcome once the Message is kept, or failed to be.
-	settled func(o store.Outcome, kept bool)
+	finish finishFunc // nil when nothing waits for the Message
 }
+
+// finishFunc is called once a Message's raw envelope is kept, or failed to be, with its
+// outcome: it releases a transport's acknowledgement, or tells Redecode what became of it.
+type finishFunc func(o store.Outcome, kept bool)
 
 // Run processes Messages until ctx ends, then stops taking new ones, finishes every queued
 // Message and flushes the store.
@@ -193,7 +194,7 @@ func (p *Pipeline) Run(ctx context.Context) error {
 			defer workers.Done()
 			for q := range p.queue {
 				r := p.process(q.msg)
-				r.finish, r.settled = q.finish, q.settled
+				r.finish = q.finish
 				p.results <- r
 			}
 		}()

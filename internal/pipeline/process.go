@@ -23,10 +23,7 @@ type result struct {
 	device   *devices.Device
 	profile  *profile.Profile
 	readings []profile.Reading
-	// finish releases the transport's acknowledgement (nil when none); settled replaces it
-	// for the pipeline's own Messages (see queued).
-	finish  func(kept bool)
-	settled func(o store.Outcome, kept bool)
+	finish   finishFunc // nil when nothing waits for the Message
 }
 
 // process runs the parallel part of the data path for one Message: parse, de-duplicate, look

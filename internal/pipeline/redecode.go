@@ -69,7 +69,7 @@ func (p *Pipeline) queueAgain(ctx context.Context, todo []store.RawUplink,
 		m := ingest.Message{Source: RedecodeSource, Topic: raw.Topic, Body: raw.Envelope,
 			ArrivedAt: raw.ReceivedAt, Redecodes: raw.Seq}
 		key := raw.DedupKey
-		q := queued{msg: m, settled: func(o store.Outcome, kept bool) {
+		q := queued{msg: m, finish: func(o store.Outcome, kept bool) {
 			if !kept {
 				p.markUnkept(key)
 			}

@@ -73,11 +73,8 @@ func (p *Pipeline) settle(ctx context.Context, batch []result) written {
 	p.raws = raws
 	for i := range batch {
 		p.count(&batch[i]) // after keeping: what is counted can be found in the archive
-		if s := batch[i].settled; s != nil {
-			outcome := batch[i].outcome
-			w.finish = append(w.finish, func(kept bool) { s(outcome, kept) })
-		} else if f := batch[i].finish; f != nil {
-			w.finish = append(w.finish, f)
+		if f := batch[i].finish; f != nil {
+			w.finish = append(w.finish, finishing{f, batch[i].outcome})
 		}
 	}
 	return w
@@ -88,7 +85,13 @@ func (p *Pipeline) settle(ctx context.Context, batch []result) written {
 type written struct {
 	obs    []model.Observation
 	kept   bool
-	finish []func(kept bool)
+	finish []finishing
+}
+
+// finishing is a Message's finishFunc with the outcome it is called with.
+type finishing struct {
+	finish  finishFunc
+	outcome store.Outcome
 }
 
 // failed marks the decoded results of a batch whose Observations the store refused, so their
@@ -237,7 +240,7 @@ func (p *Pipeline) publish() {
 				p.d.Stream.Publish(w.obs)
 			}
 			for _, f := range w.finish {
-				f(w.kept && err == nil)
+				f.finish(f.outcome, w.kept && err == nil)
 			}
 		}
 	}
