@@ -123,6 +123,20 @@ func (e *env) sendUnknown(t *testing.T, eui string, from, n int, at time.Time) {
 	})
 }
 
+// stuckOnRedecode returns a memstore whose archive blocks every Keep of redecoded uplinks
+// until gate is closed, and stuck, set once one is blocked.
+func stuckOnRedecode() (h *hooked, gate chan struct{}, stuck *atomic.Bool) {
+	h, gate, stuck = &hooked{backend: memstore.New()}, make(chan struct{}), &atomic.Bool{}
+	h.keep = func(rs []store.RawUplink) error {
+		if rs[0].Source == RedecodeSource {
+			stuck.Store(true)
+			<-gate
+		}
+		return nil
+	}
+	return h, gate, stuck
+}
+
 // dupObs counts Observations that repeat another's Datastream and phenomenonTime, and
 // reports IDs that do not increase in publish order.
 func dupObs(t *testing.T, obs []model.Observation) int {
@@ -215,16 +229,7 @@ func TestRedecodeHostileCanceledThenAgain(t *testing.T) {
 // TestRedecodeHostileWaitIgnoresCtx: while one Redecode waits for a store that is stuck, a
 // second one whose caller gave up after 100ms must return, not wait for the first.
 func TestRedecodeHostileWaitIgnoresCtx(t *testing.T) {
-	gate := make(chan struct{})
-	var stuck atomic.Bool
-	h := &hooked{backend: memstore.New()}
-	h.keep = func(rs []store.RawUplink) error {
-		if rs[0].Source == RedecodeSource {
-			stuck.Store(true)
-			<-gate
-		}
-		return nil
-	}
+	h, gate, stuck := stuckOnRedecode()
 	e := envOn(t, h)
 	defer e.stop()
 	defer close(gate)
@@ -618,16 +623,8 @@ func startProfiles(t *testing.T, profiles *profile.Set) *env {
 // stuck keeps the next one waiting until its queued uplinks are kept, so the next one finds
 // them decoded and does not queue them again.
 func TestRedecodeHostileCallerGivesUp(t *testing.T) {
-	gate := make(chan struct{})
-	var stuck, secondRead atomic.Bool
-	h := &hooked{backend: memstore.New()}
-	h.keep = func(rs []store.RawUplink) error {
-		if rs[0].Source == RedecodeSource {
-			stuck.Store(true)
-			<-gate
-		}
-		return nil
-	}
+	h, gate, stuck := stuckOnRedecode()
+	var secondRead atomic.Bool
 	e := envOn(t, h)
 	defer e.stop()
 	e.sendUnknown(t, elsysEUI, 1, 3, time.Now().UTC())
