@@ -110,7 +110,8 @@ func New(cat devices.Catalog, st store.Store, m *metrics.Metrics, log *slog.Logg
 // not above the last one published are dropped and logged, since sending them would break
 // every client's ordering.
 func (h *Hub) Publish(obs []model.Observation) {
-	if len(obs) == 0 || h.publishUnheard(obs) {
+	// With sessions connected, go straight to building entries: one lock, not two.
+	if len(obs) == 0 || h.live.Load() == 0 && h.publishUnheard(obs) {
 		return
 	}
 	entries := newEntries(obs, h.cat.Public(), h.live.Load() > 0)
