@@ -137,10 +137,20 @@ func (c *crashFS) ReuseForWrite(old, new string) (vfs.File, error) {
 }
 
 func (f *crashFile) Sync() error {
-	if f.fs.syncs.Add(1) == f.fs.n.Load() {
-		f.fs.MemFS.SetIgnoreSyncs(true)
-	}
+	f.fs.count()
 	return f.File.Sync()
+}
+
+func (f *crashFile) SyncData() error {
+	f.fs.count()
+	return f.File.SyncData()
+}
+
+// count counts a sync, and from the nth on has the file system ignore them: the crash.
+func (c *crashFS) count() {
+	if c.syncs.Add(1) == c.n.Load() {
+		c.MemFS.SetIgnoreSyncs(true)
+	}
 }
 
 // TestMigrationCrashAtEverySync migrates a layout-1 store and crashes it at its nth

@@ -87,7 +87,7 @@ func TestRetainDropAfterTornFirstRecordSealed(t *testing.T) {
 	}
 }
 
-// slowSyncFS delays every file Sync: a stand-in for a slow disk or a descheduled thread,
+// slowSyncFS delays every file Sync and SyncData: a stand-in for a slow disk or a descheduled thread,
 // which widens the window between Sync taking the active file and syncing it. (A wrapper
 // around the real file system, since no real disk can be made slow on demand.)
 type slowSyncFS struct{ vfs.FS }
@@ -97,6 +97,11 @@ type slowSyncFile struct{ vfs.File }
 func (f slowSyncFile) Sync() error {
 	time.Sleep(time.Duration(rand.IntN(3000)) * time.Microsecond)
 	return f.File.Sync()
+}
+
+func (f slowSyncFile) SyncData() error {
+	time.Sleep(time.Duration(rand.IntN(3000)) * time.Microsecond)
+	return f.File.SyncData()
 }
 
 func (fs slowSyncFS) Create(name string) (vfs.File, error) {
