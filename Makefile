@@ -3,6 +3,9 @@ GO        ?= go
 BIN       := bin/vindel
 FUZZTIME  ?= 20000x
 BENCHTIME ?= 1s
+# The end-to-end benchmark: pairs of runs, messages per run.
+E2E_PAIRS    ?= 5
+E2E_MESSAGES ?= 300000
 # Packages whose tests start real servers share the machine's cores; one package at a time
 # keeps those tests' timeouts honest on a 2-core CI machine.
 TESTFLAGS ?= -race -count=1 -p 2 -timeout 20m
@@ -37,10 +40,13 @@ fuzz-short:
 fuzz:
 	FUZZTIME=$${FUZZTIME:-2m} ./deploy/dev/fuzz.sh
 
-## bench: benchmarks with their reference runs beside them (bare Mosquitto subscriber, bare
-## Pebble); see ARCHITECTURE.md for how to read the ratios.
+## bench: benchmarks with their reference runs beside them (bare Pebble, plain file writes),
+## then the end-to-end one as interleaved pairs of a bare Mosquitto subscriber and the hub,
+## long enough to reach a steady rate; see ARCHITECTURE.md for how to read the ratios.
 bench: test-deps
-	$(GO) test -run='^$$' -bench=. -benchmem -benchtime=$(BENCHTIME) ./...
+	$(GO) test -run='^$$' -bench=. -benchmem -benchtime=$(BENCHTIME) \
+		$$($(GO) list ./... | grep -v '/internal/hub$$')
+	./deploy/dev/e2e-pairs.sh $(E2E_PAIRS) $(E2E_MESSAGES)
 
 lint:
 	$(GO) vet ./...
