@@ -30,12 +30,12 @@ func TestGatherStopsAtDeadlineOrClose(t *testing.T) {
 		t.Fatalf("ready: %d batches of %d uplinks, want 4 of 16", len(got), uplinksIn(got))
 	}
 
-	done := make(chan []written)
-	go func() { done <- p.gather([]written{first}, time.Now().Add(time.Minute)) }()
 	for _, w := range batches(2) {
 		p.durable <- w
 	}
 	close(p.durable)
+	done := make(chan []written)
+	go func() { done <- p.gather([]written{first}, time.Now().Add(time.Minute)) }()
 	select {
 	case got := <-done:
 		if len(got) != 3 || uplinksIn(got) != 10+1+2 {
@@ -61,5 +61,25 @@ func TestUnderLoad(t *testing.T) {
 		if got := underLoad(tt.flushed, tt.waiting); got != tt.want {
 			t.Errorf("underLoad(%d, %d) = %v, want %v", tt.flushed, tt.waiting, got, tt.want)
 		}
+	}
+}
+
+// TestGatherStopsWhenNothingComes: behind a broker that sends nothing more until it sees
+// acknowledgements, no batch comes; the group goes after gatherGap, not at the deadline a
+// minute away. (The bound checked is the test's ten seconds, far from both.)
+func TestGatherStopsWhenNothingComes(t *testing.T) {
+	p := &Pipeline{durable: make(chan written, 8)}
+	p.durable <- written{finish: make([]finishing, 3)}
+	done := make(chan []written)
+	go func() {
+		done <- p.gather([]written{{finish: make([]finishing, 70)}}, time.Now().Add(time.Minute))
+	}()
+	select {
+	case got := <-done:
+		if uplinksIn(got) != 73 {
+			t.Fatalf("gathered %d uplinks, want the 70 and the 3 that were waiting", uplinksIn(got))
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("gather waited for its deadline with nothing coming")
 	}
 }

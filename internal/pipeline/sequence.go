@@ -215,11 +215,12 @@ func (p *Pipeline) write(ctx context.Context, obs []model.Observation) ([]model.
 //
 // A Flush syncs two files, and on a virtual machine a sync costs a tenth of a millisecond
 // of CPU or more, whatever it writes. So under load (the last group held at least
-// gatherAbove uplinks, and more were waiting when its Flush returned) a group gathers until
-// syncEvery has passed since that Flush began; otherwise each is flushed at once. Under load
-// this adds at most syncEvery to an acknowledgement. A broker that holds uplinks back until
-// it sees acknowledgements (Mosquitto's max_inflight_messages, 20 by default) never sends
-// enough at once for the hub to wait for more.
+// gatherAbove uplinks, and more were waiting once its acknowledgements had gone out) a group
+// gathers until syncEvery has passed since that Flush began, or until no batch has come for
+// gatherGap; otherwise each is flushed at once. Under load this adds at most syncEvery to an
+// acknowledgement. The gap ends the wait behind a broker that sends nothing more until it
+// sees acknowledgements (an in-flight window, as MQTT brokers keep per session): idling
+// there would only slow the hub down.
 func (p *Pipeline) publish() {
 	ctx := context.Background()
 	var began time.Time // of the last Flush
@@ -253,11 +254,13 @@ func (p *Pipeline) publish() {
 // behind it, the next group should gather until syncEvery.
 func underLoad(flushed, waiting int) bool { return waiting > 0 && flushed >= gatherAbove }
 
-// syncEvery is how often, at most, publish flushes under load, and gatherAbove the uplinks
-// in a group that, with more waiting, make it load.
+// syncEvery is how often, at most, publish flushes under load; gatherAbove the uplinks in a
+// group that, with more waiting, make it load; gatherGap how long a gathering group waits
+// for the next batch.
 const (
 	syncEvery   = 4 * time.Millisecond
 	gatherAbove = 64
+	gatherGap   = 200 * time.Microsecond
 )
 
 func uplinksIn(group []written) int {
@@ -268,14 +271,17 @@ func uplinksIn(group []written) int {
 	return n
 }
 
-// gather adds the batches that come until deadline, or until the channel closes.
+// gather adds the batches that come until deadline, until none has come for gatherGap, or
+// until the channel closes.
 func (p *Pipeline) gather(group []written, deadline time.Time) []written {
 	wait := time.Until(deadline)
 	if wait <= 0 {
 		return group
 	}
-	t := time.NewTimer(wait)
-	defer t.Stop()
+	end := time.NewTimer(wait)
+	defer end.Stop()
+	gap := time.NewTimer(min(gatherGap, wait))
+	defer gap.Stop()
 	for {
 		select {
 		case w, ok := <-p.durable:
@@ -283,7 +289,10 @@ func (p *Pipeline) gather(group []written, deadline time.Time) []written {
 				return group
 			}
 			group = append(group, w)
-		case <-t.C:
+			gap.Reset(gatherGap)
+		case <-gap.C:
+			return group
+		case <-end.C:
 			return group
 		}
 	}
