@@ -329,6 +329,7 @@ type rawView struct {
 	ReceivedAt string `json:"receivedAt"`
 	Source     string `json:"source"`
 	Topic      string `json:"topic"`
+	DevEUI     string `json:"devEui,omitempty"` // from the envelope or topic; none if unreadable
 	Outcome    string `json:"outcome"`
 	Detail     string `json:"detail,omitempty"`
 	Envelope   any    `json:"envelope"` // the JSON body, or base64 for binary envelopes
@@ -336,7 +337,8 @@ type rawView struct {
 
 func newRawView(u store.RawUplink) rawView {
 	v := rawView{Seq: u.Seq, ReceivedAt: u.ReceivedAt.UTC().Format(time.RFC3339Nano),
-		Source: u.Source, Topic: u.Topic, Outcome: string(u.Outcome), Detail: u.Detail}
+		Source: u.Source, Topic: u.Topic, DevEUI: u.DevEUI, Outcome: string(u.Outcome),
+		Detail: u.Detail}
 	if json.Valid(u.Envelope) {
 		v.Envelope = json.RawMessage(u.Envelope)
 	} else {

@@ -131,6 +131,11 @@ func TestUplinksPaging(t *testing.T) {
 			t.Fatalf("GET %s = %d %s", path, status, body)
 		}
 		total += len(page.Uplinks)
+		for _, u := range page.Uplinks {
+			if u["devEui"] != "a1b2c3d4e5f60708" {
+				t.Fatalf("uplink %v: devEui %v, want the device's", u["seq"], u["devEui"])
+			}
+		}
 		path = page.Next
 		pages++
 	}
