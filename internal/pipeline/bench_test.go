@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"path/filepath"
@@ -75,7 +74,7 @@ func benchPipeline(b *testing.B, st backend) {
 	}
 	bodies := make([][]byte, b.N)
 	for i := range bodies {
-		bodies[i] = v4Body(b, fmt.Sprintf("a1b2c3d4%08x", i%ndev), i/ndev)
+		bodies[i] = v4Uplink(b, fmt.Sprintf("a1b2c3d4%08x", i%ndev), i/ndev)
 	}
 
 	pub := &counting{}
@@ -90,8 +89,8 @@ func benchPipeline(b *testing.B, st backend) {
 
 	// Warm up: the first uplink of each device creates its Datastreams.
 	for i := range ndev {
-		_ = p.Handle(ctx, ingest.Message{Source: "bench", Body: v4Body(b, fmt.Sprintf("a1b2c3d4%08x", i), 1<<20),
-			ArrivedAt: time.Now()})
+		body := v4Uplink(b, fmt.Sprintf("a1b2c3d4%08x", i), 1<<20)
+		_ = p.Handle(ctx, ingest.Message{Source: "bench", Body: body, ArrivedAt: time.Now()})
 	}
 	waitCount(b, pub, 4*ndev)
 	pub.n.Store(0)
@@ -122,22 +121,4 @@ func waitCount(b *testing.B, c *counting, n int64) {
 		}
 		time.Sleep(100 * time.Microsecond)
 	}
-}
-
-// v4Body is a ChirpStack v4 uplink of a Milesight AM103 (the vector of the v4 sample).
-func v4Body(b *testing.B, eui string, fcnt int) []byte {
-	b.Helper()
-	m := map[string]any{
-		"deduplicationId": fmt.Sprintf("%s-%d", eui, fcnt),
-		"time":            "2024-03-14T08:20:11.482913204+00:00",
-		"deviceInfo": map[string]any{"tenantName": "Exempelkommun", "applicationName": "city",
-			"deviceName": eui, "devEui": eui},
-		"fCnt": fcnt, "fPort": 85, "data": "AXVcA2c0AQRoZQd95wQ=",
-		"rxInfo": []any{map[string]any{"gatewayId": "0011223344556677", "rssi": -88, "snr": 9.25}},
-	}
-	body, err := json.Marshal(m)
-	if err != nil {
-		b.Fatal(err)
-	}
-	return body
 }

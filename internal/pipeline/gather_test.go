@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"math"
 	"testing"
 	"time"
 )
@@ -25,7 +26,7 @@ func TestGatherStopsAtDeadlineOrClose(t *testing.T) {
 	if got := p.gather([]written{first}, time.Now().Add(-time.Millisecond)); len(got) != 1 {
 		t.Fatalf("past deadline: gathered %d batches, want only the first", len(got))
 	}
-	got := p.gatherReady([]written{first})
+	got := takeReady(p.durable, []written{first}, math.MaxInt)
 	if len(got) != 4 || uplinksIn(got) != 10+1+2+3 {
 		t.Fatalf("ready: %d batches of %d uplinks, want 4 of 16", len(got), uplinksIn(got))
 	}

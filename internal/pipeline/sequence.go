@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -25,19 +26,7 @@ func (p *Pipeline) sequence() {
 	ctx := context.Background() // the sequencer drains after shutdown starts; see Run
 	batch := make([]result, 0, maxBatch)
 	for r := range p.results {
-		batch = append(batch[:0], r)
-	fill:
-		for len(batch) < maxBatch {
-			select {
-			case r, ok := <-p.results:
-				if !ok {
-					break fill
-				}
-				batch = append(batch, r)
-			default:
-				break fill
-			}
-		}
+		batch = takeReady(p.results, append(batch[:0], r), maxBatch)
 		p.durable <- p.settle(ctx, batch)
 	}
 }
@@ -230,7 +219,7 @@ func (p *Pipeline) publish() {
 		if busy {
 			group = p.gather(group, began.Add(syncEvery))
 		}
-		group = p.gatherReady(group)
+		group = takeReady(p.durable, group, math.MaxInt)
 		began = time.Now()
 		err := p.d.Store.Flush(ctx)
 		if err != nil {
@@ -298,19 +287,20 @@ func (p *Pipeline) gather(group []written, deadline time.Time) []written {
 	}
 }
 
-// gatherReady adds the batches already waiting.
-func (p *Pipeline) gatherReady(group []written) []written {
-	for {
+// takeReady appends to buf what ch holds already, without waiting, until buf holds limit.
+func takeReady[T any](ch <-chan T, buf []T, limit int) []T {
+	for len(buf) < limit {
 		select {
-		case w, ok := <-p.durable:
+		case v, ok := <-ch:
 			if !ok {
-				return group
+				return buf
 			}
-			group = append(group, w)
+			buf = append(buf, v)
 		default:
-			return group
+			return buf
 		}
 	}
+	return buf
 }
 
 // uplinks returns the uplink counter of a source and outcome. Only the sequencer calls it, so
